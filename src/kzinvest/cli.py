@@ -1,0 +1,86 @@
+"""The `kzinvest` command line (Typer). Extraction lives here; the registry and the web
+server add their own commands through their `register(app)` hooks."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Investment projects in Kazakhstan, extracted from the news.",
+                  no_args_is_help=True, add_completion=False)
+err = Console(stderr=True)
+
+
+@app.command()
+def extract(
+    paths: list[str] = typer.Argument(..., help="Files or folders: .txt, .html/.htm, .json, .jsonl."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="One JSON record per line (the SPEC.md contract)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    indicators: bool = typer.Option(True, "--indicators/--no-indicators",
+                                    help="Also emit aggregate statistics as kind=indicator."),
+) -> None:
+    """Extract investment project records from news articles."""
+    from kzinvest.pipeline import extract_document
+    from kzinvest.sources.errors import InputError
+    from kzinvest.sources.files import iter_documents
+
+    failed = 0
+    records = []
+    stream = open(out, "w", encoding="utf-8") if out else sys.stdout
+    try:
+        for item in iter_documents(paths):
+            if isinstance(item, InputError):
+                failed += 1
+                err.print(f"[red]error[/red] {item}", highlight=False, soft_wrap=True)
+                continue
+            try:
+                found = extract_document(item)
+            except Exception as exc:  # one bad article must not stop the batch
+                failed += 1
+                err.print(f"[red]error[/red] {item.source}: extraction failed: {exc}", highlight=False)
+                continue
+            found = [r for r in found if indicators or r.kind == "project"]
+            if jsonl:
+                for r in found:
+                    stream.write(json.dumps(r.to_json(), ensure_ascii=False) + "\n")
+            records.extend(found)
+        if not jsonl:
+            _print_table(records, out and stream)
+    finally:
+        if out:
+            stream.close()
+    raise typer.Exit(1 if failed else 0)
+
+
+def _print_table(records, stream=None) -> None:
+    table = Table(title=f"{sum(r.kind == 'project' for r in records)} projects", show_lines=False)
+    for col in ("source", "kind", "investor", "country", "region", "city", "sector", "amount",
+                "USD", "jobs", "stage", "date"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        table.add_row(Path(r.source).name, r.kind, r.investor or "—", r.investor_country or "",
+                      r.region or "", r.city or "", r.sector,
+                      f"{r.amount:,.0f} {r.currency}" if r.amount else "",
+                      f"{r.amount_usd:,.0f}" if r.amount_usd else "", str(r.jobs or ""), r.stage,
+                      r.date or "")
+    Console(file=stream, width=200 if stream else None).print(table)
+
+
+def _register_optional() -> None:
+    for module in ("kzinvest.registry.cli", "kzinvest.web.cli"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ImportError:
+            continue
+        mod.register(app)
+
+
+_register_optional()
+
+if __name__ == "__main__":
+    app()

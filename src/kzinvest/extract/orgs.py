@@ -1,0 +1,283 @@
+"""Organisation mentions: who could be an investor, and in what role the text shows them.
+
+Rules first (legal forms with quoted names, Latin names with corporate suffixes, names
+after "компания"/country adjectives, the company registry), then slovnet NER for what the
+rules miss. Each mention carries the role its context gives it, so ministries, banks,
+contractors, brands and news agencies are never taken for investors.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from kzinvest.extract import countries as countries_mod
+from kzinvest.extract.companies import find_known_companies, lookup_company
+
+
+@dataclass
+class OrgMention:
+    start: int
+    end: int
+    text: str                      # as written (quotes and legal form stripped)
+    name: str                      # display name, nominative where we can tell
+    legal: str | None = None
+    country: str | None = None     # from an adjacent adjective, "(Узбекистан)" or the registry
+    described: bool = False        # "китайская компания": no name, only a description
+    role: str | None = None        # None = could invest; else agency|lender|media|contractor|brand|owner
+    parent: str | None = None      # name of a parent company the text names
+    aliases: list[str] = field(default_factory=list)
+
+
+LEGAL = r"(?:ТОО|АО|ПАО|ОАО|ЗАО|ООО|ТДО|ЧК|КХ|ИП|АО\s+НК|НАО|LLP|LLC|JSC|Ltd)"
+_Q_OPEN, _Q_CLOSE = "«\"“„", "»\"”“"
+QUOTED = r"[«\"“„]\s*([^«»\"“”„\n]{2,90}?)\s*[»\"”“]"
+HEAD = (r"(?:компани[яиейю]|компаний|холдинг\w*|концерн\w*|корпораци\w+|групп[аыеуой]+\s+компаний|"
+        r"групп[аыеуой]+|фирм[аыеуой]+|агрокомплекс\w*|агрофирм\w*|инвестор\w*|застройщик\w*|"
+        r"производител\w+|предприяти\w+|партн[её]р\w*|оператор\w*|разработчик\w*|подрядчик\w*)")
+
+_LEGAL_QUOTED = re.compile(rf"\b({LEGAL})\s*(?:[«\"“„]\s*НК\s*[»\"”“]?\s*)?{QUOTED}")
+_HEAD_QUOTED = re.compile(rf"(?i:\b{HEAD})\s+{QUOTED}")
+_BARE_QUOTED = re.compile(QUOTED)
+
+_LAT_WORD = r"(?:[A-Z][A-Za-z0-9&'’\-]*\.?|[A-Z])"
+_LAT_LINK = r"(?:[ \t]+(?:and|of|de|la|the|for|&|AND|OF|DE)[ \t]+|[ \t]*[–—-][ \t]*|[ \t]+)"
+_LAT_PAREN = r"(?:[ \t]*\([A-Z][A-Za-z0-9'’ \-]*\))"
+_LAT_SUFFIX = (r"(?:,?[ \t]+(?:Co\.?,?[ \t]*Ltd\.?|CO\.?,?[ \t]*LTD\.?|Ltd\.?|LTD\.?|LLC|LLP|Inc\.?|AG|GmbH|"
+               r"S\.?A\.?|S\.?p\.?A\.?|srl|SRL|PLC|plc|Corp\.?|B\.?V\.?|N\.?V\.?|JSC|Co\.))")
+_LATIN = re.compile(
+    rf"(?<![\w.@/])({_LAT_WORD}(?:{_LAT_PAREN}|{_LAT_LINK}{_LAT_WORD})*{_LAT_PAREN}?{_LAT_SUFFIX}?)(?![\w@])"
+)
+_CYR_AFTER_HEAD = re.compile(
+    rf"(?i:\b{HEAD})\s+((?:[А-ЯЁ][а-яёA-Za-z]*(?:-[А-ЯЁа-яё]+)?)(?:\s+[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?){{0,2}})"
+)
+
+# Latin words that are not companies in Russian news.
+_LATIN_STOP = {
+    "USD", "EUR", "RUB", "CNY", "KZT", "GBP", "EXPO", "IT", "VK", "OK", "TV", "PR", "CEO", "GDP", "FDI",
+    "Telegram", "WhatsApp", "Facebook", "Instagram", "YouTube", "TikTok", "Twitter", "X", "I", "II", "III",
+    "IV", "V", "VI", "MW", "GW", "KW", "Pro", "Plus", "Max", "Ctrl", "Enter", "Ctrl+Enter", "COVID",
+    "ESG", "PPP", "SPV", "EPC", "LNG", "AI", "ID", "SMS", "PDF", "Online", "News", "Photo",
+}
+_DOMAIN = re.compile(r"\.(kz|ru|com|org|net|uz|kg|info|tv)\b", re.I)
+
+# Context cues for roles (lower-cased text around the mention).
+_ROLE_IN_NAME = [
+    ("agency", re.compile(r"министерств|акимат|правительств|управлени[ея]|ведомств|агентств|комитет|"
+                          r"посольств|парламент|сенат|мажилис|служб|нацкомпани|национальн\w+ компани|"
+                          r"kazakh invest|казах инвест|kazakhinvest|самрук|байтерек|университет|university|"
+                          r"школ|совет|палат|ассоциаци|форум|выставк|программ|акорд|ministry|government")),
+    ("lender", re.compile(r"\bбанк|bank|ебрр|\bебр\b|\bеабр\b|\bабр\b|ebrd|\badb\b|aiib")),
+]
+_ROLE_BEFORE = [
+    ("media", re.compile(r"(сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"
+                         r"телеканал\w*|портал\w*|источник:?|со ссылкой на)\s*[«\"“]?\s*$")),
+    ("brand", re.compile(r"(марк[иаю]|марок|бренд\w*|модел[иьяей]\w*|сет[ьи]|сетью|автомобил\w+)\s*[«\"“]?\s*$")),
+    ("contractor", re.compile(r"(подрядчик\w*|поставщик\w*|генподрядчик\w*)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
+    ("agency", re.compile(r"(нацкомпани\w+|национальн\w+ компани\w+|госкомпани\w+|фонд\w*)\s*[«\"“]?\s*$")),
+]
+_CLAUSE_ROLE = [
+    ("contractor", re.compile(r"подрядчик|генподрядчик|отвечает за проектирование|поставит|поставляет|"
+                              r"поставщик|закуп\w* (технологического )?оборудован")),
+    ("lender", re.compile(r"\bзайм\w*|кредит\w*|финансирование проекта осуществлял")),
+    ("owner", re.compile(r"акционер\w*|покупател\w*|крупнейшим партнером")),
+]
+_INVESTOR_CUE = re.compile(r"инвестор|инициатор|заказчик|соинвестор|вложит|вложил|инвестир")
+_PARENT = re.compile(r"дочерн\w+\s+(?:структур\w+|компани\w+|предприяти\w+|организаци\w+)?\s*", re.I)
+
+_DESCRIBED_HEAD = re.compile(
+    r"^(?:\s+(?:крупн\w+|строительн\w+|горнодобывающ\w+|нефтян\w+|частн\w+|ведущ\w+|известн\w+|"
+    r"государственн\w+|инвестиционн\w+|промышленн\w+|энергетическ\w+|транспортн\w+|"
+    r"текстильн\w+|фармацевтическ\w+|автомобильн\w+|агропромышленн\w+|"
+    r"металлургическ\w+|химическ\w+|технологическ\w+))*"
+    r"\s+(компани[яиейю]|компаний|инвестор\w*|производител\w+|холдинг\w*|сторон[аыеуой]|капитал\w*|"
+    r"предпринимател\w+|партн[её]р\w*|концерн\w*|корпораци\w+|групп\w+|фирм\w+|бизнесмен\w*|"
+    r"бизнес\w*|инвесторами)\b")
+_FROM_COUNTRY_HEAD = re.compile(
+    r"(компани[яиейю]|компаний|инвестор\w*|производител\w+|холдинг\w*|предпринимател\w+|"
+    r"партн[её]р\w*|бизнесмен\w*)\s+(\w+\s+)?$", re.I)
+
+
+def find_orgs(text: str) -> list[OrgMention]:
+    """Named and described organisation mentions, non-overlapping, in text order."""
+    found: list[OrgMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(m: OrgMention) -> None:
+        if any(m.start < e and s < m.end for s, e in taken):
+            return
+        taken.append((m.start, m.end))
+        found.append(m)
+
+    for m in _LEGAL_QUOTED.finditer(text):
+        add(_named(text, m.start(2), m.end(2), legal=m.group(1)))
+    for m in _HEAD_QUOTED.finditer(text):
+        add(_named(text, m.start(1), m.end(1)))
+    for start, end, company in find_known_companies(text):
+        add(_named(text, start, end, known=company))
+    for m in _LATIN.finditer(text):
+        if _is_latin_org(m.group(1)):
+            add(_named(text, m.start(1), m.end(1)))
+    for m in _CYR_AFTER_HEAD.finditer(text):
+        name = _trim_cyrillic_name(m.group(1))
+        if name:
+            add(_named(text, m.start(1), m.start(1) + len(name)))
+    for m in _BARE_QUOTED.finditer(text):
+        if lookup_company(m.group(1)) is not None:
+            add(_named(text, m.start(1), m.end(1)))
+    for mention in _described(text):
+        add(mention)
+    found.sort(key=lambda o: o.start)
+    _mark_parents(text, found)
+    return found
+
+
+def add_ner_orgs(text: str, mentions: list[OrgMention], spans: list[tuple[int, int]]) -> None:
+    """Adds NER organisation spans (offsets into `text`) that the rules did not find."""
+    for start, end in spans:
+        if any(start < m.end and m.start < end for m in mentions):
+            continue
+        chunk = text[start:end].strip(" «»\"“”")
+        if len(chunk) < 3 or not re.search(r"[A-ZА-ЯЁ]", chunk[:1]):
+            continue
+        mention = _named(text, start, end)
+        if mention.role is None and mention.country is None and not lookup_company(chunk):
+            # NER alone is weak evidence: keep only names that look like a firm's.
+            if not re.search(r"[A-Za-z]|групп|холдинг|компани|корпорац", chunk):
+                continue
+        mentions.append(mention)
+    mentions.sort(key=lambda o: o.start)
+
+
+def _named(text: str, start: int, end: int, legal: str | None = None, known=None) -> OrgMention:
+    written = text[start:end]
+    company = known or lookup_company(written)
+    name = written.strip()
+    if company is not None and not re.search(r"[A-Za-z]", written) and written.lower() != company.name.lower():
+        # An inflected Cyrillic form ("Р-Фармы", "КАМАЗа"): show the registry's nominative.
+        cyr = [a for a in (company.name, *company.aliases) if not re.search(r"[A-Za-z]", a)]
+        name = min(cyr, key=len) if cyr else company.name
+    if legal is None:
+        legal = _legal_before(text, start)
+    mention = OrgMention(start, end, written, name, legal=legal)
+    mention.country = _adjacent_country(text, start, end)
+    if mention.country is None and company is not None and getattr(company, "role", None) != "agency":
+        mention.country = company.country
+    if company is not None:
+        mention.aliases = [company.name, *company.aliases]
+        if getattr(company, "role", None) in ("agency", "lender", "media"):
+            mention.role = company.role
+    mention.role = mention.role or _role(text, start, end, name)
+    return mention
+
+
+def _legal_before(text: str, start: int) -> str | None:
+    m = re.search(rf"\b({LEGAL})\s*[«\"“„]?\s*$", text[max(0, start - 12):start])
+    return m.group(1) if m else None
+
+
+def _is_latin_org(chunk: str) -> bool:
+    words = chunk.replace("(", " ").replace(")", " ").split()
+    if not words or _DOMAIN.search(chunk):
+        return False
+    if all(w.strip(".,") in _LATIN_STOP for w in words):
+        return False
+    if len(chunk) < 3 and not chunk.isupper():
+        return False
+    return not re.fullmatch(r"[IVXLC]+", chunk)
+
+
+_NOT_NAMES = {"Казахстан", "Казахстана", "Казахстане", "Республики", "РК", "Правительства", "Китая",
+              "России", "Турции", "Кореи", "Узбекистана", "Европы", "Азии"}
+
+
+def _trim_cyrillic_name(name: str) -> str | None:
+    words = name.split()
+    while words and (words[-1] in _NOT_NAMES or countries_mod.find_countries(words[-1])):
+        words.pop()
+    if not words or words[0] in _NOT_NAMES:
+        return None
+    from kzinvest.extract.places import find_places
+    joined = " ".join(words)
+    if find_places(joined) or countries_mod.find_countries(joined):
+        return None
+    return joined
+
+
+def _adjacent_country(text: str, start: int, end: int) -> str | None:
+    """"китайская компания X", "малайзийской компании X", "X (Узбекистан)", "X из Турции"."""
+    before = text[max(0, start - 60):start]
+    for c in reversed(countries_mod.find_countries(before)):
+        gap = before[c.end:]
+        if re.fullmatch(r"\s*(?:[а-яё\-]+\s+){0,3}[«\"“„]?\s*(?:" + LEGAL + r"\s*[«\"“„]?\s*)?", gap):
+            return c.country
+        break
+    after = text[end:end + 40]
+    m = re.match(r"\s*\(([^)]{3,30})\)", after)
+    if m:
+        hits = countries_mod.find_countries(m.group(1))
+        if hits:
+            return hits[0].country
+    m = re.match(r"[»\"”]?\s*из\s+(\S+(?:\s+\S+)?)", after)
+    if m:
+        hits = countries_mod.find_countries("из " + m.group(1))
+        if hits:
+            return hits[0].country
+    return None
+
+
+def _role(text: str, start: int, end: int, name: str) -> str | None:
+    low_name = name.lower()
+    for role, pattern in _ROLE_IN_NAME:
+        if pattern.search(low_name):
+            return role
+    before = text[max(0, start - 40):start].lower()
+    for role, pattern in _ROLE_BEFORE:
+        if pattern.search(before):
+            return role
+    clause = _clause(text, start, end).lower()
+    if _INVESTOR_CUE.search(clause):
+        return None
+    for role, pattern in _CLAUSE_ROLE:
+        if pattern.search(clause):
+            return role
+    return None
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(ch, 0, start) for ch in ".;!?\n")
+    rights = [i for i in (text.find(ch, end) for ch in ".;!?\n") if i != -1]
+    return text[left + 1:min(rights) if rights else len(text)]
+
+
+def _described(text: str) -> list[OrgMention]:
+    out = []
+    for c in countries_mod.find_countries(text):
+        after = text[c.end:c.end + 80]
+        m = _DESCRIBED_HEAD.match(after)
+        if m and c.text[:1].lower() == c.text[:1] or (m and c.text[:1].isupper()):
+            if m:
+                end = c.end + m.end()
+                out.append(OrgMention(c.start, end, text[c.start:end], "", described=True, country=c.country))
+                continue
+        if c.text.lower().startswith("из ") and _FROM_COUNTRY_HEAD.search(text[max(0, c.start - 40):c.start]):
+            head = _FROM_COUNTRY_HEAD.search(text[max(0, c.start - 40):c.start])
+            start = max(0, c.start - 40) + head.start()
+            out.append(OrgMention(start, c.end, text[start:c.end], "", described=True, country=c.country))
+    return out
+
+
+def _mark_parents(text: str, mentions: list[OrgMention]) -> None:
+    """"ТОО X — дочерней структуры немецкой Y": Y is X's parent (and gives X its country)."""
+    for prev, cur in zip(mentions, mentions[1:]):
+        between = text[prev.end:cur.start]
+        if len(between) < 80 and _PARENT.search(between) and not cur.described:
+            prev.parent = cur.name
+            cur.role = cur.role or "parent"
+            if cur.country and (prev.country in (None, "KZ")):
+                prev.country = cur.country
+    for prev, cur in zip(mentions, mentions[1:]):
+        between = text[prev.end:cur.start].lower()
+        if re.search(r"в (который|которую|которое) входит", between) and len(between) < 120:
+            # "холдинг Y, в который входит компания X" — only when X follows; handled as alias
+            pass
+    return None

@@ -1,0 +1,442 @@
+"""Project assembly: from the mentions found in one article to project and indicator records.
+
+The article is read as a sequence of sentences. Each investor (named, or described as
+"турецкая компания") owns the sentences that mention it and those that follow until another
+investor is named; background sentences ("Напомним, ...") stand apart. Within what an
+investor owns, separate undertakings (a list of four plants, "Кроме того, ... в сельское
+хозяйство") become separate projects, and each project takes the amount, jobs, place,
+sector and stage of its own sentences only, so one project's figures never leak onto another.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from kzinvest.extract import cues
+from kzinvest.extract.companies import normalize_company_name
+from kzinvest.extract.dates import find_publication_date
+from kzinvest.extract.jobs import find_jobs
+from kzinvest.extract.lexicon import table
+from kzinvest.extract.money import find_money
+from kzinvest.extract.ner import ner_org_spans
+from kzinvest.extract.orgs import OrgMention, add_ner_orgs, find_orgs
+from kzinvest.extract.places import find_places
+from kzinvest.extract.sectors import best_sector, sector_scores
+from kzinvest.extract.sentences import Sentence, split_sentences
+from kzinvest.extract.stages import furthest, stage_of
+from kzinvest.model import Document, Record
+from kzinvest.normalise.currency import to_usd
+
+MIN_AMOUNT = 100_000          # below this a "project amount" is a ticker, a price or a typo
+PRECISE_KINDS = {"city": 3, "zone": 3, "district": 2, "region": 1}
+
+
+@dataclass
+class SentenceInfo:
+    sent: Sentence
+    money: list = field(default_factory=list)
+    jobs: list = field(default_factory=list)
+    places: list = field(default_factory=list)
+    orgs: list[OrgMention] = field(default_factory=list)
+    stage: str | None = None
+    background: bool = False
+    meeting: bool = False
+    aggregate: bool = False
+    facility: bool = False
+
+
+@dataclass
+class Entity:
+    key: str
+    mentions: list[OrgMention]
+    described: bool = False
+
+    @property
+    def name(self) -> str | None:
+        if self.described:
+            return None
+        named = [m for m in self.mentions if not m.described]
+        # The fullest written form is the one readers (and registries) recognise.
+        if not named:
+            return None
+        return max(named, key=lambda m: (len(m.name.split()), len(m.name))).name
+
+
+@dataclass
+class Undertaking:
+    entity: Entity
+    sentences: list[SentenceInfo]
+    place_hint: object | None = None
+    item_text: str | None = None
+
+
+def extract_records(doc: Document) -> list[Record]:
+    text = doc.text
+    if not text.strip():
+        return []
+    date = doc.published or find_publication_date(text)
+    infos = _analyse(text)
+    entities, owner = _attribute(infos)
+    records = []
+    for undertaking in _undertakings(entities, owner, infos):
+        record = _project_record(doc, undertaking, date, infos)
+        if record is not None:
+            records.append(record)
+    records.extend(_indicator_records(doc, infos, owner, date))
+    return _dedupe(records)
+
+
+# ---------------------------------------------------------------- sentence analysis
+
+def _analyse(text: str) -> list[SentenceInfo]:
+    sentences = split_sentences(text)
+    infos = [SentenceInfo(s) for s in sentences]
+    orgs = find_orgs(text)
+    candidates = [i.sent for i in infos if _could_hold_project(i.sent.text)]
+    add_ner_orgs(text, orgs, ner_org_spans(text, candidates))
+    _distribute(infos, find_money(text), "money")
+    _distribute(infos, find_jobs(text), "jobs")
+    _distribute(infos, [p for p in find_places(text) if not _inside_org(p, orgs)], "places")
+    _distribute(infos, orgs, "orgs")
+    facility = [p for p, _ in table("facilities.csv")]
+    for info in infos:
+        low = info.sent.text.lower()
+        info.stage = stage_of(info.sent.text)
+        info.background = bool(cues.BACKGROUND.search(info.sent.text))
+        info.meeting = bool(cues.MEETING.search(low))
+        info.aggregate = bool(cues.AGGREGATE.search(low))
+        info.facility = any(p.search(low) for p in facility)
+    return infos
+
+
+def _could_hold_project(sentence: str) -> bool:
+    return bool(cues.INVEST_VERB.search(sentence)) and len(sentence) > 30
+
+
+def _distribute(infos: list[SentenceInfo], items: list, attr: str) -> None:
+    i = 0
+    for item in sorted(items, key=lambda x: x.start):
+        while i < len(infos) and infos[i].sent.end <= item.start:
+            i += 1
+        if i < len(infos) and infos[i].sent.start <= item.start:
+            getattr(infos[i], attr).append(item)
+
+
+def _inside_org(place, orgs: list[OrgMention]) -> bool:
+    return any(o.start <= place.start and place.end <= o.end and not o.described for o in orgs)
+
+
+# ---------------------------------------------------------------- who owns which sentence
+
+def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[Entity]]]:
+    entities: dict[str, Entity] = {}
+    owner: dict[int, list[Entity]] = {}
+    current: list[Entity] = []
+    for info in infos:
+        here = _entities_in(info, entities)
+        if here:
+            owner[info.sent.index] = here
+            if not info.background:
+                current = here
+        elif info.background:
+            owner[info.sent.index] = []
+        else:
+            owner[info.sent.index] = list(current)
+    ordered = list(entities.values())
+    # Sentences before the first investor (headline, lead) describe the main project.
+    first = next((i for i, info in enumerate(infos) if owner[info.sent.index]), None)
+    if first is not None:
+        for info in infos[:first]:
+            if not info.background:
+                owner[info.sent.index] = list(owner[infos[first].sent.index])
+    return [e for e in ordered if _is_investor(e, infos, owner)], owner
+
+
+def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity]:
+    found: list[Entity] = []
+    named = [m for m in info.orgs if m.role is None and not m.described]
+    for m in info.orgs:
+        if m.role is not None and m.role != "parent":
+            continue
+        if m.role == "parent":
+            continue
+        if m.described:
+            target = _named_for_described(m, named, entities)
+            if target is None:
+                key = f"~{m.country or '??'}"
+                target = entities.setdefault(key, Entity(key, [], described=True))
+            target.mentions.append(m)
+        else:
+            target = _entity_for(m, entities)
+        if target not in found:
+            found.append(target)
+    return found
+
+
+def _entity_for(m: OrgMention, entities: dict[str, Entity]) -> Entity:
+    key = normalize_company_name(m.name) or m.name.lower()
+    for entity in entities.values():
+        if entity.described:
+            continue
+        if _same_company(key, entity.key, m, entity):
+            entity.mentions.append(m)
+            return entity
+    entity = entities[key] = Entity(key, [m])
+    return entity
+
+
+def _same_company(key: str, other: str, m: OrgMention, entity: Entity) -> bool:
+    a, b = set(key.split()), set(other.split())
+    if not a or not b:
+        return False
+    if a <= b or b <= a:
+        return True
+    first_a, first_b = key.split()[0], other.split()[0]
+    if first_a == first_b and len(first_a) >= 4:
+        return True
+    aliases = {normalize_company_name(x) for x in m.aliases}
+    return any(normalize_company_name(x) in aliases for e in entity.mentions for x in [e.name, *e.aliases])
+
+
+def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: dict[str, Entity]):
+    """"Китайская компания PENG SHENG": a description next to a name is that name."""
+    for n in named_here:
+        if abs(n.start - m.end) < 40 and (n.country in (None, m.country)):
+            n.country = n.country or m.country
+            return _entity_for(n, entities)
+    compatible = [e for e in entities.values() if not e.described and
+                  _entity_country(e) in (None, m.country)]
+    if len(compatible) == 1 and _entity_country(compatible[0]) == m.country:
+        return compatible[0]
+    return None
+
+
+def _is_investor(entity: Entity, infos: list[SentenceInfo], owner) -> bool:
+    own = [i for i in infos if entity in owner[i.sent.index]]
+    for info in own:
+        if info.facility and (cues.INVEST_VERB.search(info.sent.text) or info.money or info.jobs or info.stage):
+            if not info.aggregate or any(m in entity.mentions for m in info.orgs):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- one investor, several undertakings
+
+def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> list[Undertaking]:
+    out: list[Undertaking] = []
+    for entity in entities:
+        own = [i for i in infos if entity in owner[i.sent.index]]
+        segments: list[list[SentenceInfo]] = []
+        current_sector = None
+        for info in own:
+            sector = _strong_sector(info.sent.text)
+            starts_new = (segments and sector and current_sector and sector != current_sector and
+                          (cues.TRANSITION.search(info.sent.text) or
+                           any(m in entity.mentions for m in info.orgs) and info.facility) and
+                          not info.aggregate)
+            if not segments or starts_new:
+                segments.append([])
+                current_sector = sector or current_sector
+            elif sector and current_sector is None:
+                current_sector = sector
+            segments[-1].append(info)
+        for segment in segments:
+            out.extend(_split_lists(entity, segment))
+    return out
+
+
+def _strong_sector(text: str) -> str | None:
+    scores = sector_scores(text)
+    if not scores:
+        return None
+    sector, score = scores.most_common(1)[0]
+    return sector if score >= 3 else None
+
+
+_ITEM_SPLIT = re.compile(r",\s+(?:а\s+)?|\s+и\s+|;\s*|\s+—\s+")
+
+
+def _split_lists(entity: Entity, segment: list[SentenceInfo]) -> list[Undertaking]:
+    """"четыре предприятия: кожевенный завод, ... и фабрика" -> one undertaking per item."""
+    count = 0
+    for info in segment:
+        m = cues.COUNT_FACILITY.search(info.sent.text)
+        if m:
+            count = max(count, cues.COUNT_WORDS.get(m.group(1).lower(), 0))
+    facility = [p for p, _ in table("facilities.csv")]
+    for info in segment:
+        items = [x for x in _ITEM_SPLIT.split(info.sent.text) if x]
+        with_facility = [x for x in items if any(p.search(x.lower()) for p in facility) and sector_scores(x)]
+        sectors = {best_sector(sector_scores(x)) for x in with_facility}
+        if len(with_facility) >= 2 and (count == len(with_facility) or len(sectors) == len(with_facility) >= 2):
+            if count or info.facility and any(m in entity.mentions for m in info.orgs):
+                return [Undertaking(entity, segment, item_text=x) for x in with_facility]
+        places = [p for p in info.places if p.kind in ("city", "region") and p.region]
+        if count >= 2 and len(places) == count and cues.COUNT_FACILITY.search(info.sent.text):
+            return [Undertaking(entity, segment, place_hint=p) for p in places]
+    return [Undertaking(entity, segment)]
+
+
+# ---------------------------------------------------------------- fields of one project
+
+def _project_record(doc: Document, u: Undertaking, date, infos) -> Record | None:
+    sents = u.sentences
+    if not sents:
+        return None
+    entity = u.entity
+    used: set[int] = {i.sent.index for i in sents if any(m in entity.mentions for m in i.orgs)}
+    sector = _sector(u)
+    amount, currency, amount_sent = _amount(sents)
+    jobs, jobs_sent = _jobs(sents)
+    region, city, place_sent = _place(u, infos)
+    stage = furthest([i.stage for i in sents if not i.aggregate])
+    for idx in (amount_sent, jobs_sent, place_sent):
+        if idx is not None:
+            used.add(idx)
+    used |= {i.sent.index for i in sents if i.stage == stage and i.stage}
+    if not used:
+        used = {sents[0].sent.index}
+    evidence_infos = [i for i in infos if i.sent.index in used]
+    country = _entity_country(entity)
+    record = Record(
+        source=doc.source, kind="project", investor=entity.name, investor_country=country,
+        region=region, city=city, sector=sector, amount=amount, currency=currency,
+        amount_usd=_usd(amount, currency, date), jobs=jobs, stage=stage, date=date,
+        evidence=[i.sent.text for i in evidence_infos],
+        evidence_spans=[(i.sent.start, i.sent.end) for i in evidence_infos],
+        investor_aliases=sorted({m.name for m in entity.mentions if m.name} - {entity.name or ""}),
+        product=u.item_text, title=doc.title, url=doc.url,
+    )
+    record.confidence = _confidence(record)
+    return record
+
+
+def _entity_country(entity: Entity) -> str | None:
+    votes = Counter(m.country for m in entity.mentions if m.country)
+    if votes:
+        return votes.most_common(1)[0][0]
+    if any(m.legal in ("ТОО", "АО", "ПАО", "НАО", "LLP", "АО НК") and m.legal != "ПАО" for m in entity.mentions):
+        return "KZ"   # a Kazakh legal form with no foreign parent named
+    return None
+
+
+def _sector(u: Undertaking) -> str:
+    if u.item_text:
+        return best_sector(sector_scores(u.item_text))
+    scores = Counter()
+    for info in u.sentences:
+        weight = 2.0 if info.facility else 1.0
+        if info.aggregate or info.meeting and not info.facility:
+            weight = 0.5
+        scores.update(sector_scores(info.sent.text, weight))
+    return best_sector(scores)
+
+
+def _amount(sents: list[SentenceInfo]):
+    best, best_score = None, None
+    for order, info in enumerate(sents):
+        if info.aggregate or info.background:
+            continue
+        low = info.sent.text.lower()
+        for position, money in enumerate(info.money):
+            if money.amount < MIN_AMOUNT:
+                continue
+            score = 1.0
+            if cues.STRONG_AMOUNT.search(low):
+                score += 2
+            if cues.TOTAL_AMOUNT.search(low):
+                score += 1
+            if cues.PARTIAL_AMOUNT.search(low):
+                score -= 1.5
+            if cues.PAST_CUMULATIVE.search(low):
+                score -= 2
+            score -= 0.01 * order + 0.3 * position   # first figure of "103 млрд тенге ($203,7 млн)"
+            if best_score is None or score > best_score:
+                best, best_score = (money, info.sent.index), score
+    if best is None:
+        return None, None, None
+    money, index = best
+    return money.amount, money.currency, index
+
+
+def _jobs(sents: list[SentenceInfo]):
+    found = [(j, i.sent.index) for i in sents if not i.aggregate and not i.background for j in i.jobs]
+    for kind in ("permanent", "unknown"):
+        of_kind = [(j, idx) for j, idx in found if j.kind == kind]
+        if of_kind:
+            return of_kind[0][0].count, of_kind[0][1]
+    return None, None
+
+
+def _place(u: Undertaking, infos):
+    if u.place_hint is not None:
+        p = u.place_hint
+        return p.region, p.city, None
+    votes: Counter = Counter()
+    cities: dict[str, Counter] = {}
+    where: dict[str, int] = {}
+    for info in u.sentences:
+        if info.aggregate and not info.facility:
+            continue
+        for p in info.places:
+            if not p.region or p.kind == "foreign":
+                continue
+            if info.meeting and not info.facility:
+                continue
+            weight = PRECISE_KINDS.get(p.kind, 1) * (2 if info.facility else 1)
+            if u.item_text and p.text in u.item_text:
+                weight *= 3
+            votes[p.region] += weight
+            where.setdefault(p.region, info.sent.index)
+            if p.city:
+                cities.setdefault(p.region, Counter())[p.city] += weight
+    if not votes:
+        return None, None, None
+    region = votes.most_common(1)[0][0]
+    city = cities[region].most_common(1)[0][0] if region in cities else None
+    return region, city, where[region]
+
+
+def _usd(amount, currency, date):
+    if amount is None or not currency:
+        return None
+    value = to_usd(amount, currency, date)
+    return round(value, 2) if value is not None else None
+
+
+def _confidence(r: Record) -> float:
+    score = 0.4 + 0.15 * bool(r.investor) + 0.1 * bool(r.investor_country) + 0.1 * bool(r.region)
+    score += 0.1 * bool(r.amount) + 0.05 * bool(r.jobs) + 0.1 * (r.sector != "other")
+    return round(min(score, 0.95), 2)
+
+
+# ---------------------------------------------------------------- indicators and tidy-up
+
+def _indicator_records(doc: Document, infos, owner, date) -> list[Record]:
+    out = []
+    for info in infos:
+        if not info.aggregate or not info.money:
+            continue
+        money = max(info.money, key=lambda m: m.amount)
+        if money.amount < MIN_AMOUNT:
+            continue
+        region = next((p.region for p in info.places if p.region and p.kind != "foreign"), None)
+        out.append(Record(
+            source=doc.source, kind="indicator", region=region, amount=money.amount,
+            currency=money.currency, amount_usd=_usd(money.amount, money.currency, date),
+            jobs=info.jobs[0].count if info.jobs else None, stage="negotiation", date=date,
+            evidence=[info.sent.text], evidence_spans=[(info.sent.start, info.sent.end)],
+            confidence=0.6, title=doc.title, url=doc.url,
+        ))
+    return out
+
+
+def _dedupe(records: list[Record]) -> list[Record]:
+    seen, out = set(), []
+    for r in records:
+        key = (r.kind, r.investor, r.sector, r.region, r.amount, r.product, tuple(r.evidence))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out

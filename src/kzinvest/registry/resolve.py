@@ -1,0 +1,215 @@
+"""Entity resolution: which company a mention names, and which project it belongs to.
+
+Companies are matched on name keys (kzinvest.normalise.names): case, quotes, legal forms,
+Cyrillic/Latin spelling and Russian case endings disappear, rapidfuzz catches the rest.
+Projects of one company are told apart by place, sector and amount: a mention joins a
+project only when nothing known contradicts it (a missing value never contradicts), so
+"same company, second plant in another region" becomes a second project while "same plant,
+amount revised" stays one. Investors known only by description ("турецкая компания") are
+joined much more cautiously: same country, sector, region and a close amount, all known.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kzinvest.model import STAGES
+from kzinvest.normalise.names import company_key, display_name, keys_match
+from kzinvest.registry.models import Company, CompanyAlias, Mention, Project
+
+# Amounts of one project may be revised (100 -> 150 mln); a factor beyond this means a
+# different undertaking.
+NAMED_AMOUNT_RATIO = 3.0
+UNNAMED_AMOUNT_RATIO = 1.5
+
+
+def stage_rank(stage: str | None) -> int:
+    return STAGES.index(stage) if stage in STAGES else 0
+
+
+def place_key(city: str | None) -> str:
+    return company_key(city) if city else ""
+
+
+def amounts_close(a_usd, b_usd, a_amt, a_cur, b_amt, b_cur, ratio: float) -> bool | None:
+    """True/False when the two amounts can be compared, None when they cannot."""
+    if a_usd and b_usd:
+        x, y = sorted((float(a_usd), float(b_usd)))
+    elif a_amt and b_amt and a_cur and a_cur == b_cur:
+        x, y = sorted((float(a_amt), float(b_amt)))
+    else:
+        return None
+    return x > 0 and y / x <= ratio
+
+
+@dataclass
+class Candidate:
+    """What a project looks like to the matcher (its best-supported values)."""
+    id: int
+    investor_country: str | None
+    region: str | None
+    city: str | None
+    sector: str | None
+    amount: float | None
+    currency: str | None
+    amount_usd: float | None
+
+
+def match_score(m: Mention, p: Candidate, named: bool) -> int | None:
+    """How well mention `m` fits project `p`; None when something known contradicts it."""
+    score = 0
+    if m.region and p.region:
+        if m.region != p.region:
+            return None
+        score += 2
+    if m.city and p.city:
+        if not keys_match(place_key(m.city), place_key(p.city)):
+            return None
+        score += 2
+    if m.sector not in (None, "other") and p.sector not in (None, "other"):
+        if m.sector != p.sector:
+            return None
+        score += 1
+    ratio = NAMED_AMOUNT_RATIO if named else UNNAMED_AMOUNT_RATIO
+    close = amounts_close(m.amount_usd, p.amount_usd, m.amount, m.currency, p.amount,
+                          p.currency, ratio)
+    if close is False:
+        return None
+    if close:
+        score += 1
+    if not named:
+        # Nothing but the description ties these together: demand every field agree.
+        if not (m.investor_country and m.investor_country == p.investor_country
+                and m.region and m.sector not in (None, "other") and close):
+            return None
+    return score
+
+
+class CompanyIndex:
+    """In-memory index of company alias keys, refreshed from the database per transaction.
+
+    It is per process and append-only: each write transaction first loads the aliases
+    committed since the last refresh (by any process), so lookups see every company.
+    Aliases added inside a transaction go to `pending` and are dropped on rollback.
+    """
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, set[int]] = {}
+        self.country: dict[int, str | None] = {}
+        self.max_alias_id = 0
+        self.pending: list[tuple[str, int, str | None]] = []
+
+    def refresh(self, s: Session) -> None:
+        self.pending.clear()
+        rows = s.execute(select(CompanyAlias.id, CompanyAlias.key, CompanyAlias.company_id,
+                                Company.country)
+                         .join(Company, Company.id == CompanyAlias.company_id)
+                         .where(CompanyAlias.id > self.max_alias_id)).all()
+        for alias_id, key, cid, country in rows:
+            self.by_key.setdefault(key, set()).add(cid)
+            self.country[cid] = country
+            self.max_alias_id = max(self.max_alias_id, alias_id)
+
+    def reset(self) -> None:
+        self.__init__()
+
+    def add(self, key: str, cid: int, country: str | None) -> None:
+        self.pending.append((key, cid, country))
+        self.by_key.setdefault(key, set()).add(cid)
+        self.country[cid] = country or self.country.get(cid)
+
+    def rollback(self) -> None:
+        # Drop pending entries: their rows were rolled back. A full reload is simplest.
+        if self.pending:
+            self.reset()
+
+    def lookup(self, keys: list[str], country: str | None) -> int | None:
+        votes: dict[int, float] = {}
+        for key in keys:
+            if not key:
+                continue
+            hits = {cid: 100.0 for cid in self.by_key.get(key, ())}
+            if not hits:
+                for cand, score, _ in process.extract(key, self.by_key.keys(),
+                                                      scorer=fuzz.ratio, score_cutoff=80,
+                                                      limit=10):
+                    if keys_match(key, cand):
+                        for cid in self.by_key[cand]:
+                            hits[cid] = max(hits.get(cid, 0.0), score)
+            for cid, score in hits.items():
+                other = self.country.get(cid)
+                if country and other and country != other:
+                    continue  # a Russian "Proton" is not the Malaysian one
+                votes[cid] = max(votes.get(cid, 0.0), score)
+        if not votes:
+            return None
+        return max(votes.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+
+
+def record_names(investor: str | None, aliases: list[str] | None) -> list[str]:
+    names = [investor] if investor else []
+    names += [a for a in aliases or [] if a and a not in names]
+    return names
+
+
+def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
+                    aliases: list[str] | None, country: str | None) -> int | None:
+    """The company id for a mention's investor, creating the company when new."""
+    names = record_names(investor, aliases)
+    if not names:
+        return None
+    keys = [company_key(n) for n in names]
+    cid = index.lookup(keys, country)
+    if cid is None:
+        company = Company(name=display_name(names[0]), key=keys[0], country=country)
+        s.add(company)
+        s.flush()
+        cid = company.id
+        known: set[str] = set()
+    else:
+        company = s.get(Company, cid)
+        if company.country is None and country:
+            company.country = country
+        known = set(s.scalars(select(CompanyAlias.alias).where(CompanyAlias.company_id == cid)))
+    for name, key in zip(names, keys):
+        alias = display_name(name)[:500]
+        if alias and key and alias not in known:
+            s.add(CompanyAlias(company_id=cid, alias=alias, key=key))
+            known.add(alias)
+            index.add(key, cid, company.country)
+    s.flush()
+    return cid
+
+
+def candidate_projects(s: Session, m: Mention, company_id: int | None) -> list[Candidate]:
+    cols = (Project.id, Project.investor_country, Project.region, Project.city, Project.sector,
+            Project.amount, Project.currency, Project.amount_usd)
+    q = select(*cols)
+    if company_id is not None:
+        q = q.where(Project.company_id == company_id)
+    else:
+        if not (m.investor_country and m.region and m.sector not in (None, "other")):
+            return []
+        q = q.where(Project.company_id.is_(None), Project.investor_country == m.investor_country,
+                    Project.region == m.region, Project.sector == m.sector)
+    return [Candidate(*row) for row in s.execute(q.order_by(Project.id)).all()]
+
+
+def choose_project(m: Mention, candidates: list[Candidate], named: bool,
+                   exclude: set[int]) -> int | None:
+    """The best compatible project, or None. `exclude`: projects this document already
+    feeds (one article's records are separate projects by SPEC.md)."""
+    best: tuple[int, int] | None = None
+    for cand in candidates:
+        if cand.id in exclude:
+            continue
+        score = match_score(m, cand, named)
+        if score is None:
+            continue
+        key = (score, cand.id)  # ties go to the newest project
+        if best is None or key > best:
+            best = key
+    return best[1] if best else None

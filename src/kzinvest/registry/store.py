@@ -1,0 +1,399 @@
+"""The registry store: one database (SQLite or PostgreSQL), migrated by Alembic.
+
+Write discipline, the basis of crash safety and concurrency:
+- every document is written in ONE transaction (document, its mentions and indicators,
+  and every project they touch), so a killed ingest leaves whole documents or nothing;
+- extraction runs before that transaction, so the write lock is held for milliseconds;
+- writers are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped
+  advisory lock), because resolution must see every project committed before it;
+- SQLite runs in WAL mode with a busy timeout, so readers never see "database is locked".
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Callable, Iterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import create_engine, event, inspect, select, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from kzinvest.model import Document as InDocument, Record
+from kzinvest.registry import aggregate
+from kzinvest.registry.models import (Company, CompanyAlias, Document, Indicator, Mention,
+                                      Override, Project, utcnow)
+from kzinvest.registry.resolve import (CompanyIndex, candidate_projects, choose_project,
+                                       resolve_company)
+
+DEFAULT_URL = "sqlite:///data/kzinvest.db"
+DEFAULT_STALLED_MONTHS = 18
+_ADVISORY_KEY = 7_301_947   # arbitrary: "kzinvest writer" lock id on PostgreSQL
+_TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|yclid|_openstat|from|ref)$")
+
+
+# --- identities of a document -------------------------------------------------------------
+
+def content_hash(text_: str) -> str:
+    """Hash of the text with whitespace and Unicode form normalised (re-crawls that only
+    differ in spacing are the same article)."""
+    norm = " ".join(unicodedata.normalize("NFC", text_).split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def canonical_url(url: str | None) -> str | None:
+    """https, lower-case host without www., no fragment, no tracking parameters, sorted
+    query, no trailing slash: two spellings of one page compare equal."""
+    if not url or not re.match(r"(?i)^https?://", url.strip()):
+        return None
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if not _TRACKING.match(k))
+    path = parts.path.rstrip("/") or "/"
+    return urlunsplit(("https", host, path, urlencode(query), ""))[:2000]
+
+
+# --- engine ------------------------------------------------------------------------------
+
+def normalise_url(url: str) -> str:
+    """postgresql:// means psycopg 3 here (the driver we ship), not psycopg2."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _rec):
+        # Take transaction control from the driver: we issue BEGIN ourselves (below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 60000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock up front: a deferred transaction that later upgrades
+        # can fail with SQLITE_BUSY immediately instead of waiting on busy_timeout.
+        immediate = conn.get_execution_options().get("kz_write")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the latest revision (a no-op when it is there already)."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    ini = resources.files("kzinvest.registry") / "alembic.ini"
+    cfg = Config(str(ini))
+    cfg.set_main_option("script_location", str(resources.files("kzinvest.registry") / "migrations"))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    write = engine.execution_options(kz_write=True)
+    with write.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+# --- the store ---------------------------------------------------------------------------
+
+@dataclass
+class DocOutcome:
+    status: str                      # "new" | "duplicate"
+    document_id: int | None = None
+    records: int = 0
+    indicators: int = 0
+    projects_new: set[int] = field(default_factory=set)
+    projects_touched: set[int] = field(default_factory=set)
+
+
+def _today() -> date:
+    override = os.environ.get("KZINVEST_TODAY")   # for reproducible reports and tests
+    return date.fromisoformat(override) if override else date.today()
+
+
+class Store:
+    def __init__(self, url: str, stalled_months: int | None = None,
+                 today: date | str | None = None) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+        self._write_engine = self.engine.execution_options(kz_write=True)
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        self._WriteSession = sessionmaker(self._write_engine, expire_on_commit=False)
+        env_months = os.environ.get("KZINVEST_STALLED_MONTHS")
+        self.stalled_months = int(stalled_months if stalled_months is not None
+                                  else env_months or DEFAULT_STALLED_MONTHS)
+        self._today = date.fromisoformat(today) if isinstance(today, str) else today
+        self.companies = CompanyIndex()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    # -- time ---------------------------------------------------------------------------
+    @property
+    def today(self) -> date:
+        return self._today or _today()
+
+    @today.setter
+    def today(self, value: date | str | None) -> None:
+        self._today = date.fromisoformat(value) if isinstance(value, str) else value
+
+    def stalled_cutoff(self) -> str:
+        """Projects with no news since this date (and no binding stage) are stalled."""
+        t = self.today
+        months = t.year * 12 + (t.month - 1) - self.stalled_months
+        y, m = divmod(months, 12)
+        day = min(t.day, 28)
+        return f"{y:04d}-{m + 1:02d}-{day:02d}"
+
+    # -- sessions -----------------------------------------------------------------------
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.Session() as s:
+            yield s
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One serialised write transaction; commits on success, rolls back on error."""
+        s = self._WriteSession()
+        try:
+            s.begin()
+            if self.dialect == "postgresql":
+                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_KEY})
+            self.companies.refresh(s)
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            self.companies.rollback()
+            raise
+        finally:
+            s.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- documents ----------------------------------------------------------------------
+    def find_duplicate(self, s: Session, h: str, curl: str | None) -> int | None:
+        q = select(Document.id).where(Document.content_hash == h)
+        if curl:
+            q = select(Document.id).where((Document.content_hash == h)
+                                          | (Document.canonical_url == curl))
+        return s.scalars(q.limit(1)).first()
+
+    def add_document(self, doc: InDocument,
+                     extract: Callable[[InDocument], list[Record]] | None = None,
+                     records: list[Record] | None = None) -> DocOutcome:
+        """Store one document with its records; a duplicate is skipped before extraction."""
+        if not (doc.text or "").strip():
+            raise ValueError("no article text")
+        h, curl = content_hash(doc.text), canonical_url(doc.url)
+        with self.read() as s:
+            if (dup := self.find_duplicate(s, h, curl)) is not None:
+                return DocOutcome("duplicate", dup)
+        if records is None:
+            records = (extract or _default_extract)(doc)
+        with self.write() as s:
+            if (dup := self.find_duplicate(s, h, curl)) is not None:   # a racing writer won
+                return DocOutcome("duplicate", dup)
+            row = Document(source=doc.source, url=doc.url, content_hash=h, canonical_url=curl,
+                           title=doc.title, published=doc.published, text=doc.text,
+                           raw_text=doc.raw_text, content_type=doc.content_type or "text",
+                           encoding=doc.encoding, ingested_at=utcnow(), extracted_at=utcnow())
+            s.add(row)
+            s.flush()
+            out = self.attach_records(s, row, records)
+            out.status = "new"
+            return out
+
+    def attach_records(self, s: Session, doc: Document, records: list[Record],
+                       prefer: dict[str, int] | None = None) -> DocOutcome:
+        """Store `records` of `doc` as mentions/indicators and fold them into projects.
+        `prefer` maps a company key to the project it fed before (re-extraction keeps ids)."""
+        out = DocOutcome("new", doc.id)
+        fed: set[int] = set()
+        for ordinal, rec in enumerate(records):
+            if rec.kind == "indicator":
+                s.add(Indicator(document_id=doc.id, ordinal=ordinal, region=rec.region,
+                                sector=rec.sector, amount=rec.amount, currency=rec.currency,
+                                amount_usd=_usd(rec), jobs=rec.jobs,
+                                date=rec.date or doc.published,
+                                evidence=evidence_spans(doc.text, rec)))
+                out.indicators += 1
+                continue
+            m = mention_from_record(doc, ordinal, rec)
+            s.add(m)
+            cid = resolve_company(s, self.companies, rec.investor, rec.investor_aliases,
+                                  rec.investor_country)
+            pid = None
+            if prefer and rec.investor:
+                from kzinvest.normalise.names import company_key
+                p = prefer.get(company_key(rec.investor) + "|" + (rec.sector or ""))
+                if p is not None and p not in fed and s.get(Project, p) is not None:
+                    pid = p
+            if pid is None:
+                pid = choose_project(m, candidate_projects(s, m, cid), cid is not None, fed)
+            if pid is None:
+                project = Project(company_id=cid, investor=rec.investor, sector=rec.sector or "other",
+                                  stage=rec.stage, stage_rank=0, health=0.0, sources_count=0,
+                                  mentions_count=0, conflicts={}, search_text="",
+                                  created_at=utcnow(), updated_at=utcnow())
+                s.add(project)
+                s.flush()
+                pid = project.id
+                out.projects_new.add(pid)
+            m.project_id = pid
+            fed.add(pid)
+            out.records += 1
+        s.flush()
+        for pid in fed:
+            aliases = self._aliases_of_project(s, pid)
+            aggregate.recompute(s, pid, aliases)
+        out.projects_touched = fed
+        return out
+
+    def _aliases_of_project(self, s: Session, pid: int) -> list[str]:
+        cid = s.scalar(select(Project.company_id).where(Project.id == pid))
+        if cid is None:
+            return []
+        return list(s.scalars(select(CompanyAlias.alias).where(CompanyAlias.company_id == cid)))
+
+    # -- analysts' corrections ------------------------------------------------------------
+    def edit(self, project_id: int, field_: str, value, who: str | None = None) -> dict:
+        if field_ not in aggregate.EDITABLE:
+            raise ValueError(f"cannot edit {field_!r}; editable: {', '.join(aggregate.EDITABLE)}")
+        value = parse_value(field_, value)
+        with self.write() as s:
+            if s.get(Project, project_id) is None:
+                raise KeyError(project_id)
+            s.add(Override(project_id=project_id, field=field_, value=value,
+                           who=who or os.environ.get("USER") or "unknown", created_at=utcnow()))
+            s.flush()
+            aggregate.recompute(s, project_id, self._aliases_of_project(s, project_id))
+        return {"project_id": project_id, "field": field_, "value": value}
+
+    # -- bulk operations live in ingest.py ----------------------------------------------
+    def ingest(self, inputs, progress: bool = False, **kw):
+        from kzinvest.registry.ingest import ingest
+        return ingest(self, inputs, progress=progress, **kw)
+
+    def reextract(self, progress: bool = False, **kw):
+        from kzinvest.registry.ingest import reextract
+        return reextract(self, progress=progress, **kw)
+
+    def counts(self) -> dict[str, int]:
+        from sqlalchemy import func
+        with self.read() as s:
+            return {name: s.scalar(select(func.count()).select_from(model)) for name, model in
+                    (("documents", Document), ("mentions", Mention), ("projects", Project),
+                     ("companies", Company), ("indicators", Indicator))}
+
+
+def parse_value(field_: str, value):
+    """CLI strings to typed values; "", "null" and "none" clear a field."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "null", "none")):
+        return None
+    kind = aggregate.EDITABLE[field_]
+    if kind is float:
+        return float(str(value).replace(" ", "").replace(",", "."))
+    if kind is int:
+        return int(float(str(value).replace(" ", "")))
+    value = str(value).strip()
+    if field_ == "stage":
+        from kzinvest.model import STAGES
+        if value not in STAGES:
+            raise ValueError(f"stage must be one of {', '.join(STAGES)}")
+    if field_ == "sector":
+        from kzinvest.model import SECTORS
+        if value not in SECTORS:
+            raise ValueError(f"sector must be one of {', '.join(SECTORS)}")
+    if field_ == "date":
+        date.fromisoformat(value)
+    return value
+
+
+def _usd(rec: Record) -> float | None:
+    if rec.amount_usd is not None:
+        return rec.amount_usd
+    if rec.amount is not None and rec.currency == "USD":
+        return rec.amount
+    return None
+
+
+def evidence_spans(text_: str, rec: Record) -> list[dict]:
+    """Evidence sentences with offsets into the stored text (the extractor's spans when it
+    gives them, else the first occurrence of the sentence)."""
+    out = []
+    for i, sentence in enumerate(rec.evidence or []):
+        start = end = None
+        if i < len(rec.evidence_spans or []):
+            start, end = rec.evidence_spans[i]
+        elif sentence:
+            pos = text_.find(sentence)
+            if pos >= 0:
+                start, end = pos, pos + len(sentence)
+        out.append({"text": sentence, "start": start, "end": end})
+    return out
+
+
+def mention_from_record(doc: Document, ordinal: int, rec: Record) -> Mention:
+    extra = {k: v for k, v in (("product", rec.product), ("capacity", rec.capacity),
+                                ("investor_aliases", rec.investor_aliases)) if v}
+    return Mention(document_id=doc.id, ordinal=ordinal, investor=rec.investor,
+                   investor_country=rec.investor_country, region=rec.region,
+                   city=rec.city, sector=rec.sector or "other", amount=rec.amount,
+                   currency=rec.currency, amount_usd=_usd(rec), jobs=rec.jobs,
+                   stage=rec.stage or "negotiation", date=rec.date or doc.published,
+                   confidence=float(rec.confidence if rec.confidence is not None else 0.5),
+                   evidence=evidence_spans(doc.text, rec), extra=extra)
+
+
+def _default_extract(doc: InDocument) -> list[Record]:
+    # Looked up at call time so a replaced pipeline (tests, plugins) takes effect.
+    from kzinvest import pipeline
+    return pipeline.extract_document(doc)
+
+
+def resolve_url(url: str | None = None) -> str:
+    return url or os.environ.get("KZINVEST_DB") or DEFAULT_URL
+
+
+def open_store(url: str | None = None, migrate: bool = True, **kw) -> Store:
+    """Open (and migrate) the registry: url -> $KZINVEST_DB -> sqlite:///data/kzinvest.db."""
+    store = Store(resolve_url(url), **kw)
+    if migrate:
+        store.migrate()
+    return store

@@ -1,0 +1,217 @@
+"""The FastAPI application: REST API, dashboard pages and Atom feeds over one registry store.
+
+    from kzinvest.web.app import create_app
+    app = create_app()                       # opens $KZINVEST_DB (or the default SQLite file)
+    app = create_app(store, tokens=["s3cret"])
+
+Everything is read-only unless at least one token is configured (``tokens=`` or the
+``KZINVEST_TOKENS`` environment variable, comma-separated); then the write endpoints accept
+``Authorization: Bearer <token>``.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kzinvest.web.i18n import pick_lang
+
+HERE = Path(__file__).resolve().parent
+
+# Fields of ProjectFilter the web layer passes through (the registry contract).
+FILTER_FIELDS = ("region", "sector", "country", "stage", "since", "until", "min_usd",
+                 "stalled", "q", "company_id")
+
+
+class TTLCache:
+    """A tiny thread-safe cache for aggregates (stats, totals, option lists).
+
+    Aggregates over 100k projects cost tens of milliseconds each; the overview needs
+    half a dozen of them, so they are kept for ``ttl`` seconds and dropped at once
+    when a write goes through this app (ingest, edit). Writes from other processes
+    (the CLI) show up within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 30.0, max_items: int = 512):
+        self.ttl = ttl
+        self.max_items = max_items
+        self._data: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self._key_locks: dict[Any, threading.Lock] = {}
+
+    def get(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if self.ttl <= 0:
+            return compute()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._data.get(key)
+            if hit and hit[0] > now:
+                return hit[1]
+            klock = self._key_locks.setdefault(key, threading.Lock())
+        with klock:                      # one computation per key at a time
+            with self._lock:
+                hit = self._data.get(key)
+                if hit and hit[0] > time.monotonic():
+                    return hit[1]
+            value = compute()
+            with self._lock:
+                if len(self._data) >= self.max_items:
+                    self._data.clear()
+                    self._key_locks = {key: klock}
+                self._data[key] = (time.monotonic() + self.ttl, value)
+            return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def _parse_tokens(tokens: Iterable[str] | str | None) -> list[str]:
+    if tokens is None:
+        tokens = os.environ.get("KZINVEST_TOKENS", "")
+    if isinstance(tokens, str):
+        tokens = tokens.split(",")
+    return [t.strip() for t in tokens if t and t.strip()]
+
+
+class WebContext:
+    """What every request handler needs: the store, the query API, tokens, the cache."""
+
+    def __init__(self, store: Any, query: Any, tokens: list[str], cache: TTLCache,
+                 webhooks: list | None):
+        self.store = store
+        self.q = query
+        self.tokens = tokens
+        self.cache = cache
+        self.webhooks = webhooks      # None -> read from the environment when needed
+        self.write_lock = threading.Lock()
+
+    def make_filter(self, **kw: Any) -> Any:
+        clean = {k: v for k, v in kw.items() if v is not None and v != ""}
+        return self.q.ProjectFilter(**clean)
+
+    @staticmethod
+    def filter_key(flt: Any) -> tuple:
+        return tuple((f, getattr(flt, f, None)) for f in FILTER_FIELDS)
+
+    def stats(self, flt: Any, by: str) -> list[dict]:
+        return self.cache.get(("stats", by, self.filter_key(flt)), lambda: self.q.stats(self.store, flt, by))
+
+    def totals(self, flt: Any) -> dict:
+        return self.cache.get(("totals", self.filter_key(flt)), lambda: self.q.totals(self.store, flt))
+
+
+def get_ctx(request: Request) -> WebContext:
+    return request.app.state.kz
+
+
+class UTF8JSONResponse(JSONResponse):
+    """JSON with Cyrillic kept readable and dates/decimals stringified."""
+
+    def render(self, content: Any) -> bytes:
+        import json
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, default=_json_default,
+                          separators=(",", ":")).encode("utf-8")
+
+
+def _json_default(o: Any) -> Any:
+    import dataclasses
+    import datetime as dt
+    import decimal
+    if isinstance(o, (dt.date, dt.datetime)):
+        return o.isoformat()
+    if isinstance(o, decimal.Decimal):
+        return float(o)
+    if dataclasses.is_dataclass(o):
+        return dataclasses.asdict(o)
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    return str(o)
+
+
+def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
+               query: Any = None, webhooks: list | None = None,
+               cache_ttl: float | None = None) -> FastAPI:
+    """Build the app.
+
+    store     a ``kzinvest.registry.store.Store``; None opens ``open_store()`` ($KZINVEST_DB).
+    tokens    bearer tokens for the write API; None reads $KZINVEST_TOKENS; empty = read-only.
+    query     the query module (default ``kzinvest.registry.query``); tests may pass another.
+    webhooks  a list of ``webhooks.Webhook``; None reads $KZINVEST_WEBHOOKS at ingest time.
+    cache_ttl seconds aggregates are cached (default $KZINVEST_WEB_CACHE_TTL or 30).
+    """
+    if query is None:
+        from kzinvest.registry import query as query  # noqa: PLW0127
+    if store is None:
+        from kzinvest.registry.store import open_store
+        store = open_store()
+    if cache_ttl is None:
+        cache_ttl = float(os.environ.get("KZINVEST_WEB_CACHE_TTL", "30"))
+
+    from kzinvest.web import api, feeds, pages
+
+    app = FastAPI(
+        title="kzinvest API",
+        version=_version(),
+        description=(
+            "Investment projects in Kazakhstan, extracted from Russian-language news.\n\n"
+            "Read-only without a token. Write endpoints (`POST /api/ingest`, "
+            "`PATCH /api/projects/{id}`) need `Authorization: Bearer <token>` and are "
+            "disabled when the server has no token configured."
+        ),
+        docs_url=None,            # FastAPI's Swagger UI loads from a CDN: we serve our own page
+        redoc_url=None,
+        default_response_class=UTF8JSONResponse,
+    )
+    app.state.kz = WebContext(store, query, _parse_tokens(tokens), TTLCache(cache_ttl), webhooks)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(feeds.router)
+    app.include_router(pages.router)
+
+    @app.middleware("http")
+    async def remember_language(request: Request, call_next):
+        response = await call_next(request)
+        lang = request.query_params.get("lang")
+        if lang and pick_lang(lang) == lang and request.cookies.get("lang") != lang:
+            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            # Defence in depth behind Jinja2 autoescaping: no inline or foreign scripts run.
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith(("/api/", "/feeds/", "/openapi")) or exc.status_code < 400:
+            return UTF8JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                                    headers=getattr(exc, "headers", None))
+        return pages.error_page(request, exc.status_code, str(exc.detail))
+
+    return app
+
+
+def _version() -> str:
+    try:
+        from kzinvest import __version__
+        return __version__
+    except Exception:  # pragma: no cover
+        return "0"
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory kzinvest.web.app:app_from_env``."""
+    return create_app()
+
+
+__all__ = ["create_app", "app_from_env", "WebContext", "TTLCache", "HTMLResponse"]
