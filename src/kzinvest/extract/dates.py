@@ -47,7 +47,7 @@ DATE_RE = re.compile(
     re.I,
 )
 
-_TRIGGER = re.compile(r"(?:19|20)\d\d")
+_TRIGGER = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def _month_num(s: str) -> int | None:
@@ -86,11 +86,22 @@ def find_dates(text: str) -> list[tuple[int, int, str]]:
     """(start, end, "YYYY-MM-DD") for every full date in ``text``."""
     if not _TRIGGER.search(text):
         return []
-    out = []
-    for m in DATE_RE.finditer(text):
-        iso = _from_match(m)
-        if iso:
-            out.append((m.start(), m.end(), iso))
+    # every full date holds a year: scan only the windows around the years
+    spans: list[list[int]] = []
+    for y in _TRIGGER.finditer(text):
+        a, b = max(0, y.start() - 40), min(len(text), y.end() + 32)
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = b
+        else:
+            spans.append([a, b])
+    out: list[tuple[int, int, str]] = []
+    for a, b in spans:
+        for m in DATE_RE.finditer(text, a, b):
+            if out and m.start() < out[-1][1]:
+                continue
+            iso = _from_match(m)
+            if iso:
+                out.append((m.start(), m.end(), iso))
     return out
 
 

@@ -162,7 +162,7 @@ def adj_all_forms(word: str) -> set[str]:
 
 
 def word_cases(word: str, plural: bool = False) -> dict[str, list[str]]:
-    if adj_gender(word) and word[:1].isalpha() and not plural:
+    if adj_gender(word) and word[:1].isalpha():
         return adj_cases(word)
     return noun_cases(word, plural)
 

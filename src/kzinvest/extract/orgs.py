@@ -71,11 +71,16 @@ _ROLE_IN_NAME = [
 _ROLE_BEFORE = [
     ("media", re.compile(r"(сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"
                          r"телеканал\w*|портал\w*|источник:?|со ссылкой на)\s*[«\"“]?\s*$")),
-    ("brand", re.compile(r"(марк[иаю]|марок|бренд\w*|модел[иьяей]\w*|сет[ьи]|сетью|автомобил\w+)\s*[«\"“]?\s*$")),
+    ("brand", re.compile(r"(марк[иаю]|марок|бренд\w*|модел[иьяей]\w*|сет[ьи]|сетью|автомобил\w+)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
+    ("place", re.compile(r"(сэз|зон[аеыу]|парк[аеу]?|индустриальн\w+ зон\w+|технопарк\w*)\s*[«\"“]?\s*$")),
+    ("media", re.compile(r"(об этом|как сообщ\w+)\s*$")),
     ("contractor", re.compile(r"(подрядчик\w*|поставщик\w*|генподрядчик\w*)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
     ("agency", re.compile(r"(нацкомпани\w+|национальн\w+ компани\w+|госкомпани\w+|фонд\w*)\s*[«\"“]?\s*$")),
 ]
+_PERSON_BEFORE = re.compile(r"(директор\w*|президент\w*|руководител\w+|председател\w+|глав[аыуе]|"
+                            r"представител\w+|основател\w+|менеджер\w*|вице-\w+)\s+(компании|группы)\s*$", re.I)
 _CLAUSE_ROLE = [
+    ("brand", re.compile(r"\bмар(ки|ок|ка)\b|бренд|\bмодел(и|ь|ей)\b")),
     ("contractor", re.compile(r"подрядчик|генподрядчик|отвечает за проектирование|поставит|поставляет|"
                               r"поставщик|закуп\w* (технологического )?оборудован")),
     ("lender", re.compile(r"\bзайм\w*|кредит\w*|финансирование проекта осуществлял")),
@@ -94,7 +99,7 @@ _DESCRIBED_HEAD = re.compile(
     r"бизнес\w*|инвесторами)\b")
 _FROM_COUNTRY_HEAD = re.compile(
     r"(компани[яиейю]|компаний|инвестор\w*|производител\w+|холдинг\w*|предпринимател\w+|"
-    r"партн[её]р\w*|бизнесмен\w*)\s+(\w+\s+)?$", re.I)
+    r"партн[её]р\w*|бизнесмен\w*)\s+(\w+\s+)?из\s+$", re.I)
 
 
 def find_orgs(text: str) -> list[OrgMention]:
@@ -119,7 +124,7 @@ def find_orgs(text: str) -> list[OrgMention]:
             add(_named(text, m.start(1), m.end(1)))
     for m in _CYR_AFTER_HEAD.finditer(text):
         name = _trim_cyrillic_name(m.group(1))
-        if name:
+        if name and not _PERSON_BEFORE.search(text[max(0, m.start() - 40):m.start(1)]):
             add(_named(text, m.start(1), m.start(1) + len(name)))
     for m in _BARE_QUOTED.finditer(text):
         if lookup_company(m.group(1)) is not None:
@@ -128,6 +133,10 @@ def find_orgs(text: str) -> list[OrgMention]:
         add(mention)
     found.sort(key=lambda o: o.start)
     _mark_parents(text, found)
+    brands = {m.name for m in found if m.role == "brand"}
+    for m in found:
+        if m.name in brands and m.role is None:
+            m.role = "brand"   # a car marque in one sentence is a marque in the headline too
     return found
 
 
@@ -181,7 +190,7 @@ def _is_latin_org(chunk: str) -> bool:
         return False
     if all(w.strip(".,") in _LATIN_STOP for w in words):
         return False
-    if len(chunk) < 3 and not chunk.isupper():
+    if len(chunk) < 3 or re.search(r"\d", chunk) and not re.search(_LAT_SUFFIX + "$", chunk):
         return False
     return not re.fullmatch(r"[IVXLC]+", chunk)
 
@@ -208,7 +217,10 @@ def _adjacent_country(text: str, start: int, end: int) -> str | None:
     before = text[max(0, start - 60):start]
     for c in reversed(countries_mod.find_countries(before)):
         gap = before[c.end:]
-        if re.fullmatch(r"\s*(?:[а-яё\-]+\s+){0,3}[«\"“„]?\s*(?:" + LEGAL + r"\s*[«\"“„]?\s*)?", gap):
+        if _ADJECTIVE_END.search(c.text) and re.fullmatch(
+                r"\s*(?:[а-яё\-]+\s+){0,3}[«\"“„]?\s*(?:" + LEGAL + r"\s*[«\"“„]?\s*)?", gap) and \
+                all(_ADJECTIVE_END.search(w) or re.match(HEAD, w, re.I) for w in gap.split()
+                    if re.match(r"[а-яё]", w)):
             return c.country
         break
     after = text[end:end + 40]
@@ -223,6 +235,9 @@ def _adjacent_country(text: str, start: int, end: int) -> str | None:
         if hits:
             return hits[0].country
     return None
+
+
+_ADJECTIVE_END = re.compile(r"(ая|ой|ую|ий|ый|ого|ому|ие|их|ими|ым|ом|ое|ые|ых|ыми|ей)$", re.I)
 
 
 def _role(text: str, start: int, end: int, name: str) -> str | None:
@@ -250,18 +265,18 @@ def _clause(text: str, start: int, end: int) -> str:
 
 
 def _described(text: str) -> list[OrgMention]:
+    """"турецкая компания", "инвесторы из Турции": an investor known only by its country."""
     out = []
     for c in countries_mod.find_countries(text):
-        after = text[c.end:c.end + 80]
-        m = _DESCRIBED_HEAD.match(after)
-        if m and c.text[:1].lower() == c.text[:1] or (m and c.text[:1].isupper()):
-            if m:
-                end = c.end + m.end()
-                out.append(OrgMention(c.start, end, text[c.start:end], "", described=True, country=c.country))
-                continue
-        if c.text.lower().startswith("из ") and _FROM_COUNTRY_HEAD.search(text[max(0, c.start - 40):c.start]):
-            head = _FROM_COUNTRY_HEAD.search(text[max(0, c.start - 40):c.start])
-            start = max(0, c.start - 40) + head.start()
+        m = _DESCRIBED_HEAD.match(text[c.end:c.end + 80])
+        if m and not re.match(r"\s*из\s*$", text[max(0, c.start - 4):c.start]):
+            end = c.end + m.end()
+            out.append(OrgMention(c.start, end, text[c.start:end], "", described=True, country=c.country))
+            continue
+        window_start = max(0, c.start - 45)
+        head = _FROM_COUNTRY_HEAD.search(text[window_start:c.start])
+        if head and re.search(r"\bиз\s+$", text[window_start:c.start]):
+            start = window_start + head.start()
             out.append(OrgMention(start, c.end, text[start:c.end], "", described=True, country=c.country))
     return out
 
@@ -275,9 +290,8 @@ def _mark_parents(text: str, mentions: list[OrgMention]) -> None:
             cur.role = cur.role or "parent"
             if cur.country and (prev.country in (None, "KZ")):
                 prev.country = cur.country
-    for prev, cur in zip(mentions, mentions[1:]):
-        between = text[prev.end:cur.start].lower()
-        if re.search(r"в (который|которую|которое) входит", between) and len(between) < 120:
-            # "холдинг Y, в который входит компания X" — only when X follows; handled as alias
-            pass
+    for m in mentions:
+        # "холдинг Y, в который входит компания": Y owns the investor, it is not a second one.
+        if re.match(r"[»\"”]?\s*,?\s*в (который|которую|которое|которой) входит", text[m.end:m.end + 40]):
+            m.role = m.role or "parent"
     return None

@@ -44,6 +44,7 @@ class SentenceInfo:
     meeting: bool = False
     aggregate: bool = False
     facility: bool = False
+    past: bool = False            # speaks only of years before the article's
 
 
 @dataclass
@@ -77,10 +78,12 @@ def extract_records(doc: Document) -> list[Record]:
         return []
     date = doc.published or find_publication_date(text)
     infos = _analyse(text)
+    _mark_past(infos, date)
     entities, owner = _attribute(infos)
+    article_place = _article_place(infos)
     records = []
     for undertaking in _undertakings(entities, owner, infos):
-        record = _project_record(doc, undertaking, date, infos)
+        record = _project_record(doc, undertaking, date, infos, article_place)
         if record is not None:
             records.append(record)
     records.extend(_indicator_records(doc, infos, owner, date))
@@ -130,27 +133,61 @@ def _inside_org(place, orgs: list[OrgMention]) -> bool:
 # ---------------------------------------------------------------- who owns which sentence
 
 def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[Entity]]]:
+    """Which investors own which sentences. Two passes: organisations that turn out not to be
+    investors (a shareholder, an official's employer) must not interrupt their neighbours."""
     entities: dict[str, Entity] = {}
+    mentioned = {info.sent.index: _entities_in(info, entities) for info in infos}
+    owner = _own(infos, mentioned, set(map(id, entities.values())))
+    investors = [e for e in entities.values() if _is_investor(e, infos, owner)]
+    owner = _own(infos, mentioned, set(map(id, investors)))
+    for extra in {id(e): e for owners in owner.values() for e in owners}.values():
+        if extra not in investors and _is_investor(extra, infos, owner):
+            investors.append(extra)
+    return investors, owner
+
+
+def _own(infos, mentioned, allowed: set[int]) -> dict[int, list[Entity]]:
     owner: dict[int, list[Entity]] = {}
-    current: list[Entity] = []
+    paragraphs: dict[int, list[SentenceInfo]] = {}
     for info in infos:
-        here = _entities_in(info, entities)
-        if here:
-            owner[info.sent.index] = here
-            if not info.background:
-                current = here
-        elif info.background:
-            owner[info.sent.index] = []
-        else:
-            owner[info.sent.index] = list(current)
-    ordered = list(entities.values())
+        paragraphs.setdefault(info.sent.paragraph, []).append(info)
+    current: list[Entity] = []
+    for number, members in paragraphs.items():
+        in_paragraph: list[Entity] = []
+        for info in members:
+            for e in mentioned[info.sent.index]:
+                if id(e) in allowed and e not in in_paragraph and not info.background:
+                    in_paragraph.append(e)
+        anonymous = None
+        if not in_paragraph and cues.TRANSITION.search(members[0].sent.text) and \
+                any(i.money or i.jobs for i in members) and any(i.facility for i in members):
+            # "Третий меморандум предусматривает ..." — an undertaking whose investor is not named.
+            anonymous = Entity(f"~anon{number}", [], described=True)
+        for info in members:
+            here = [e for e in mentioned[info.sent.index] if id(e) in allowed]
+            if here:
+                owner[info.sent.index] = here
+                if not info.background:
+                    current = here
+            elif info.background:
+                owner[info.sent.index] = []
+            elif anonymous is not None:
+                owner[info.sent.index] = [anonymous]
+            elif len(in_paragraph) == 1:
+                owner[info.sent.index] = list(in_paragraph)
+            else:
+                owner[info.sent.index] = list(current)
+        if len(in_paragraph) == 1:
+            current = list(in_paragraph)
+        elif anonymous is not None:
+            current = [anonymous]
     # Sentences before the first investor (headline, lead) describe the main project.
     first = next((i for i, info in enumerate(infos) if owner[info.sent.index]), None)
     if first is not None:
         for info in infos[:first]:
             if not info.background:
                 owner[info.sent.index] = list(owner[infos[first].sent.index])
-    return [e for e in ordered if _is_investor(e, infos, owner)], owner
+    return owner
 
 
 def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity]:
@@ -191,9 +228,6 @@ def _same_company(key: str, other: str, m: OrgMention, entity: Entity) -> bool:
     if not a or not b:
         return False
     if a <= b or b <= a:
-        return True
-    first_a, first_b = key.split()[0], other.split()[0]
-    if first_a == first_b and len(first_a) >= 4:
         return True
     aliases = {normalize_company_name(x) for x in m.aliases}
     return any(normalize_company_name(x) in aliases for e in entity.mentions for x in [e.name, *e.aliases])
@@ -280,7 +314,7 @@ def _split_lists(entity: Entity, segment: list[SentenceInfo]) -> list[Undertakin
 
 # ---------------------------------------------------------------- fields of one project
 
-def _project_record(doc: Document, u: Undertaking, date, infos) -> Record | None:
+def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -> Record | None:
     sents = u.sentences
     if not sents:
         return None
@@ -290,7 +324,11 @@ def _project_record(doc: Document, u: Undertaking, date, infos) -> Record | None
     amount, currency, amount_sent = _amount(sents)
     jobs, jobs_sent = _jobs(sents)
     region, city, place_sent = _place(u, infos)
-    stage = furthest([i.stage for i in sents if not i.aggregate])
+    if region is None and article_place is not None:
+        region, city = article_place
+    stage = furthest([i.stage for i in sents if not i.aggregate and not i.past])
+    if stage == "negotiation":
+        stage = furthest([i.stage for i in sents if not i.aggregate])
     for idx in (amount_sent, jobs_sent, place_sent):
         if idx is not None:
             used.add(idx)
@@ -351,6 +389,8 @@ def _amount(sents: list[SentenceInfo]):
                 score -= 1.5
             if cues.PAST_CUMULATIVE.search(low):
                 score -= 2
+            if info.past:
+                score -= 1.5
             score -= 0.01 * order + 0.3 * position   # first figure of "103 млрд тенге ($203,7 млн)"
             if best_score is None or score > best_score:
                 best, best_score = (money, info.sent.index), score
@@ -396,6 +436,42 @@ def _place(u: Undertaking, infos):
     region = votes.most_common(1)[0][0]
     city = cities[region].most_common(1)[0][0] if region in cities else None
     return region, city, where[region]
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+
+
+def _mark_past(infos: list[SentenceInfo], date: str | None) -> None:
+    if not date:
+        return
+    year = int(date[:4])
+    for info in infos:
+        years = [int(y) for y in _YEAR.findall(info.sent.text)]
+        info.past = bool(years) and max(years) < year and info.sent.index > 1
+
+
+def _article_place(infos: list[SentenceInfo]):
+    """The one Kazakh region an article is about, if it is about one: for projects whose own
+    sentences name no place ("Проект разместят в индустриальной зоне района")."""
+    votes: Counter = Counter()
+    cities: Counter = Counter()
+    for info in infos:
+        if info.meeting and not info.facility or info.background:
+            continue
+        for p in info.places:
+            if p.region and p.kind != "foreign":
+                weight = 2 if info.sent.index == 0 else 1
+                votes[p.region] += weight
+                if p.city:
+                    cities[(p.region, p.city)] += weight
+    if not votes:
+        return None
+    region, top = votes.most_common(1)[0]
+    if top < 0.7 * sum(votes.values()):
+        return None
+    in_region = [(c, n) for (r, c), n in cities.items() if r == region]
+    city = max(in_region, key=lambda x: x[1])[0] if len(in_region) == 1 else None
+    return region, city
 
 
 def _usd(amount, currency, date):

@@ -66,6 +66,11 @@ def _to_date(date) -> _dt.date | None:
 def _nbk_rate(column: str, date) -> float:
     """KZT per 1 unit of ``column`` for the month of ``date`` (clamped to the table)."""
     months, cols = _nbk_table()
+    if isinstance(date, (str, int)) and re.fullmatch(r"\s*\d{4}\s*", str(date)):
+        # a bare year: the mean over that year's months (clamped to the table)
+        year = min(max(str(date).strip(), months[0][:4]), months[-1][:4])
+        vals = [v for m, v in zip(months, cols[column]) if m.startswith(year)]
+        return sum(vals) / len(vals)
     d = _to_date(date)
     if d is None:
         i = len(months) - 1

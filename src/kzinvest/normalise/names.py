@@ -54,7 +54,11 @@ def display_name(name: str) -> str:
             out = _display_normalise(name) or name
         except Exception:
             out = name
-    return " ".join(out.split()).strip(_QUOTES + " ")
+    out = " ".join(out.split())
+    # Drop quotes wrapping the whole name ("«КАМАЗ»"), keep those inside (ПАО «КАМАЗ»).
+    while len(out) > 2 and out[0] in _QUOTES and out[-1] in _QUOTES:
+        out = out[1:-1].strip()
+    return out
 
 
 def transliterate(text: str) -> str:

@@ -60,8 +60,7 @@ def iter_inputs(inputs: Iterable[str]) -> Iterator[InDocument | tuple[str, str]]
             elif item.lower().endswith(WARC_SUFFIXES):
                 from kzinvest.sources.warc import iter_warc
                 yield from _normalise(iter_warc(item))
-            elif item.lower().endswith(FEED_SUFFIXES) and Path(item).is_file() \
-                    and _looks_like_feed_file(item):
+            elif item.lower().endswith(FEED_SUFFIXES) and Path(item).is_file():
                 from kzinvest.sources.feeds import iter_feed_file
                 yield from _normalise(iter_feed_file(item))
             else:
@@ -69,12 +68,6 @@ def iter_inputs(inputs: Iterable[str]) -> Iterator[InDocument | tuple[str, str]]
                 yield from _normalise(iter_documents([item]))
         except Exception as exc:  # a source module failing must not stop the batch
             yield _error(item, f"{type(exc).__name__}: {exc}")
-
-
-def _looks_like_feed_file(path: str) -> bool:
-    with open(path, "rb") as fh:
-        head = fh.read(2048).lower()
-    return b"<rss" in head or b"<feed" in head or b"<rdf" in head
 
 
 def _normalise(items) -> Iterator[InDocument | tuple[str, str]]:

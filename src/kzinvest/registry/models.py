@@ -158,6 +158,6 @@ class Override(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
                                             index=True)
     field: Mapped[str] = mapped_column(String(40))
-    value: Mapped[object] = mapped_column(JSON)
+    value: Mapped[object] = mapped_column(JSON, nullable=True)   # None clears the field
     who: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

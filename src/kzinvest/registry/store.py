@@ -249,7 +249,7 @@ class Store:
             if rec.kind == "indicator":
                 s.add(Indicator(document_id=doc.id, ordinal=ordinal, region=rec.region,
                                 sector=rec.sector, amount=rec.amount, currency=rec.currency,
-                                amount_usd=_usd(rec), jobs=rec.jobs,
+                                amount_usd=_usd(rec, doc.published), jobs=rec.jobs,
                                 date=rec.date or doc.published,
                                 evidence=evidence_spans(doc.text, rec)))
                 out.indicators += 1
@@ -345,12 +345,19 @@ def parse_value(field_: str, value):
     return value
 
 
-def _usd(rec: Record) -> float | None:
+def _usd(rec: Record, published: str | None = None) -> float | None:
+    """The record's USD amount; converted here when the extractor left it out."""
     if rec.amount_usd is not None:
         return rec.amount_usd
-    if rec.amount is not None and rec.currency == "USD":
+    if rec.amount is None or not rec.currency:
+        return None
+    if rec.currency == "USD":
         return rec.amount
-    return None
+    try:
+        from kzinvest.normalise.currency import to_usd
+        return to_usd(rec.amount, rec.currency, rec.date or published)
+    except Exception:
+        return None
 
 
 def evidence_spans(text_: str, rec: Record) -> list[dict]:
@@ -375,7 +382,7 @@ def mention_from_record(doc: Document, ordinal: int, rec: Record) -> Mention:
     return Mention(document_id=doc.id, ordinal=ordinal, investor=rec.investor,
                    investor_country=rec.investor_country, region=rec.region,
                    city=rec.city, sector=rec.sector or "other", amount=rec.amount,
-                   currency=rec.currency, amount_usd=_usd(rec), jobs=rec.jobs,
+                   currency=rec.currency, amount_usd=_usd(rec, doc.published), jobs=rec.jobs,
                    stage=rec.stage or "negotiation", date=rec.date or doc.published,
                    confidence=float(rec.confidence if rec.confidence is not None else 0.5),
                    evidence=evidence_spans(doc.text, rec), extra=extra)

@@ -6,10 +6,11 @@ Order of the checks in `decode_bytes`:
 2. a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE) decides;
 3. UTF-16 without a BOM, recognised by the high bytes of its code units (0x00 for
    ASCII, 0x04 for Cyrillic) sitting on every other byte;
-4. a caller's hint (HTTP header, <meta charset>) when the bytes decode with it;
-5. strict UTF-8;
-6. binary content (known magic numbers, NUL bytes, many control bytes) ->
+4. strict UTF-8 (valid UTF-8 beats any hint);
+5. binary content (known magic numbers, NUL bytes, many control bytes) ->
    InputError("binary file");
+6. a caller's hint (HTTP header, <meta charset>) when the bytes decode with it
+   and read about as Russian as the best guess of step 7;
 7. single-byte code pages: charset-normalizer's guesses plus cp1251, koi8-r,
    mac-cyrillic, cp866 and iso-8859-5, each scored by how Russian the decoded text
    looks (common letters, common bigrams, sane letter case); charset-normalizer on
@@ -98,6 +99,15 @@ def _printable_share(text: str) -> float:
         elif unicodedata.category(ch)[0] in "PS":
             good += 1
     return good / len(text)
+
+
+def _common_script_share(text: str) -> float:
+    """Share of characters from ASCII, Latin-1, Cyrillic and common punctuation."""
+    if not text:
+        return 0.0
+    ok = sum(1 for ch in text if ch < "\u0250" or "\u0400" <= ch <= "\u04ff"
+             or "\u2000" <= ch <= "\u206f" or ch in "№₸€₽")
+    return ok / len(text)
 
 
 def _utf16_guess(data: bytes) -> str | None:
@@ -229,32 +239,52 @@ def decode_bytes(data: bytes, hint: str | None = None) -> tuple[str, str]:
         text = data[skip:].decode(enc.replace("-sig", ""), errors="replace")
         if not text.strip():
             raise InputError("empty file")
+        if enc == "utf-8-sig" or _common_script_share(text) >= 0.5:
+            return text, enc
+        # "\xfe\xff" is also "юя" in cp1251: a UTF-16 "BOM" followed by CJK soup
+        # is a single-byte text that happens to start like one.
+        single = _single_byte(data)
+        if single and russian_score(single[0]) > 0.5:
+            return single
         return text, enc
     utf16 = _utf16_guess(data)
     if utf16:
         return data.decode(utf16, errors="replace"), utf16
-    if hint:
-        try:
-            return data.decode(hint), _normal_name(hint)
-        except (UnicodeDecodeError, LookupError):
-            pass
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
     if text is not None:
+        # Valid UTF-8 with any non-ASCII byte is UTF-8, whatever a header claims.
         if "\x00" in text or _looks_binary(data):
             raise InputError("binary file")
         return text, "utf-8"
     if _looks_binary(data):
         raise InputError("binary file")
+    hinted = _try_hint(data, hint)
     # Mostly UTF-8 with a few broken bytes (a truncated multi-byte character)?
     lenient = data.decode("utf-8", errors="replace")
     bad = lenient.count("\ufffd")
     if bad and bad / max(1, len(lenient)) < 0.001 and _CYR_WORD.search(lenient):
         return lenient, "utf-8"
     single = _single_byte(data)
+    if hinted and (single is None or russian_score(hinted[0][:_SAMPLE])
+                   >= russian_score(single[0][:_SAMPLE]) - 0.1):
+        return hinted
     if single:
         return single
     return lenient, "utf-8"
+
+
+def _try_hint(data: bytes, hint: str | None) -> tuple[str, str] | None:
+    """Decode with the caller's charset (HTTP header, <meta charset>) if it works."""
+    if not hint:
+        return None
+    try:
+        name = _normal_name(hint.strip().strip("\"'").lower())
+        if name in ("utf-8", "utf-8-sig", "ascii"):
+            return None  # already tried strictly
+        return data.decode(name), name
+    except (UnicodeDecodeError, LookupError):
+        return None
 

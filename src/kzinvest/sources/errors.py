@@ -32,7 +32,7 @@ class InputError(Exception):
 
     def with_source(self, source: str) -> "InputError":
         """A copy of this error that names `source`."""
-        return InputError(source, self.reason)
+        return type(self)(source, self.reason)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}" if self.source else self.reason

@@ -93,9 +93,17 @@ def _read(path: str, max_bytes: int) -> bytes:
     return data
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _declared_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
 def _decode(path: str, data: bytes) -> tuple[str, str]:
     try:
-        text, enc = decode_bytes(data)
+        text, enc = decode_bytes(data, _declared_charset(data))
     except InputError as err:
         raise err.with_source(path) from None
     if not text.strip():

@@ -162,7 +162,7 @@ class Error(BaseModel):
 
 class EditIn(BaseModel):
     field: Literal["investor", "investor_country", "region", "city", "sector", "amount", "currency",
-                   "amount_usd", "jobs", "stage", "date", "status"]
+                   "amount_usd", "jobs", "stage", "date"]
     value: str | float | int | None = Field(description="new value; null clears the field")
     model_config = ConfigDict(json_schema_extra={"example": {"field": "stage", "value": "launched"}})
 
@@ -341,7 +341,9 @@ def require_token(creds: HTTPAuthorizationCredentials | None = Depends(bearer),
 
 
 def _coerce(field: str, value: Any) -> Any:
-    if value is None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "null", "none")):
+        if field in ("stage", "sector"):
+            raise HTTPException(422, f"{field} cannot be cleared")
         return None
     if field in ("amount", "amount_usd"):
         try:
@@ -363,7 +365,6 @@ def _coerce(field: str, value: Any) -> Any:
     checks = {
         "sector": (lambda v: v in SECTORS, f"sector must be one of {', '.join(SECTORS)}"),
         "stage": (lambda v: v in STAGES, f"stage must be one of {', '.join(STAGES)}"),
-        "status": (lambda v: v in ("active", "stalled"), "status must be active or stalled"),
         "region": (lambda v: v in region_codes(), "region must be an ISO 3166-2:KZ code (KZ-10 … KZ-79)"),
         "investor_country": (lambda v: re.fullmatch(r"[A-Z]{2}", v) is not None, "ISO 3166-1 alpha-2, upper case"),
         "currency": (lambda v: re.fullmatch(r"[A-Z]{3}", v) is not None, "ISO 4217, upper case"),
@@ -385,7 +386,12 @@ def edit(body: EditIn, project_id: int = PathParam(ge=1, le=MAX_ID),
     if ctx.q.get_project(ctx.store, project_id) is None:
         raise HTTPException(404, f"project {project_id} not found")
     with ctx.write_lock:
-        ctx.q.edit_project(ctx.store, project_id, body.field, value, who)
+        try:
+            ctx.q.edit_project(ctx.store, project_id, body.field, value, who)
+        except KeyError:
+            raise HTTPException(404, f"project {project_id} not found")
+        except ValueError as e:
+            raise HTTPException(422, str(e))
     ctx.cache.clear()
     return ctx.q.get_project(ctx.store, project_id)
 

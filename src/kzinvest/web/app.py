@@ -10,6 +10,8 @@ Everything is read-only unless at least one token is configured (``tokens=`` or 
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import threading
 import time
@@ -31,20 +33,42 @@ FILTER_FIELDS = ("region", "sector", "country", "stage", "since", "until", "min_
 
 
 class TTLCache:
-    """A tiny thread-safe cache for aggregates (stats, totals, option lists).
+    """A small thread-safe cache for aggregates (stats, totals, the overview's data).
 
-    Aggregates over 100k projects cost tens of milliseconds each; the overview needs
-    half a dozen of them, so they are kept for ``ttl`` seconds and dropped at once
-    when a write goes through this app (ingest, edit). Writes from other processes
-    (the CLI) show up within ``ttl`` seconds.
+    Aggregates over 100k projects cost tens of milliseconds each and the overview needs
+    half a dozen, so values are kept ``ttl`` seconds. After that they are served stale
+    while ONE background thread recomputes them (stale-while-revalidate), so a reader
+    never waits on a recomputation unless the value is older than ``max_stale`` or absent.
+    Writes through this app (ingest, edit) ``clear()`` everything at once; writes from
+    other processes (the CLI) show up within ``ttl`` seconds (plus one refresh).
     """
 
-    def __init__(self, ttl: float = 30.0, max_items: int = 512):
+    def __init__(self, ttl: float = 30.0, max_items: int = 512, max_stale: float | None = None):
         self.ttl = ttl
         self.max_items = max_items
-        self._data: dict[Any, tuple[float, Any]] = {}
+        self.max_stale = max_stale if max_stale is not None else max(ttl * 20, 60.0)
+        self._data: dict[Any, tuple[float, Any]] = {}      # key -> (computed at, value)
         self._lock = threading.Lock()
         self._key_locks: dict[Any, threading.Lock] = {}
+        self._refreshing: set[Any] = set()
+        self._generation = 0
+
+    def _store(self, key: Any, value: Any, generation: int) -> None:
+        with self._lock:
+            if generation != self._generation:
+                return                       # a write cleared the cache meanwhile: drop it
+            if len(self._data) >= self.max_items and key not in self._data:
+                self._data.clear()
+            self._data[key] = (time.monotonic(), value)
+
+    def _refresh(self, key: Any, compute: Callable[[], Any], generation: int) -> None:
+        try:
+            self._store(key, compute(), generation)
+        except Exception:                    # keep serving the old value; next reader retries
+            pass
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
 
     def get(self, key: Any, compute: Callable[[], Any]) -> Any:
         if self.ttl <= 0:
@@ -52,25 +76,32 @@ class TTLCache:
         now = time.monotonic()
         with self._lock:
             hit = self._data.get(key)
-            if hit and hit[0] > now:
-                return hit[1]
+            generation = self._generation
+            if hit:
+                age = now - hit[0]
+                if age < self.ttl:
+                    return hit[1]
+                if age < self.max_stale:
+                    if key not in self._refreshing:
+                        self._refreshing.add(key)
+                        threading.Thread(target=self._refresh, args=(key, compute, generation),
+                                         daemon=True).start()
+                    return hit[1]
             klock = self._key_locks.setdefault(key, threading.Lock())
-        with klock:                      # one computation per key at a time
+        with klock:                          # one computation per key at a time
             with self._lock:
                 hit = self._data.get(key)
-                if hit and hit[0] > time.monotonic():
+                if hit and time.monotonic() - hit[0] < self.ttl:
                     return hit[1]
+                generation = self._generation
             value = compute()
-            with self._lock:
-                if len(self._data) >= self.max_items:
-                    self._data.clear()
-                    self._key_locks = {key: klock}
-                self._data[key] = (time.monotonic() + self.ttl, value)
+            self._store(key, value, generation)
             return value
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._generation += 1
 
 
 def _parse_tokens(tokens: Iterable[str] | str | None) -> list[str]:
@@ -157,7 +188,15 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
 
     from kzinvest.web import api, feeds, pages
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # Compute the overview's aggregates in the background so the first visitor
+        # does not pay for them.
+        threading.Thread(target=_warm, args=(app,), daemon=True).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="kzinvest API",
         version=_version(),
         description=(
@@ -199,6 +238,14 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
         return pages.error_page(request, exc.status_code, str(exc.detail))
 
     return app
+
+
+def _warm(app: FastAPI) -> None:
+    from kzinvest.web import pages
+    try:
+        pages._overview_data(app.state.kz)
+    except Exception:  # pragma: no cover - warming is best effort
+        logging.getLogger("kzinvest.web").exception("cache warm-up failed")
 
 
 def _version() -> str:

@@ -124,8 +124,12 @@ def simplify_features(features: list[dict], tol: float, min_island: float) -> li
         n = len(ring)
         cuts = [k for k, p in enumerate(ring) if p in fixed]
         if not cuts:
-            far = max(range(n), key=lambda k: math.hypot(ring[k][0] - ring[0][0], ring[k][1] - ring[0][1]))
-            cuts = sorted({0, far})
+            # A ring shared whole (an enclave and its hole) or by nobody: cut it at points that
+            # do not depend on where the ring starts, so both copies simplify the same way.
+            first = min(range(n), key=lambda k: ring[k])
+            far = max(range(n), key=lambda k: (math.hypot(ring[k][0] - ring[first][0],
+                                                          ring[k][1] - ring[first][1]), ring[k]))
+            cuts = sorted({first, far})
         out: list[Pt] = []
         for a, b in zip(cuts, cuts[1:] + [cuts[0] + n]):
             arc = [ring[k % n] for k in range(a, b + 1)]

@@ -23,6 +23,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.autoescape = True          # every template, whatever its extension
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
+templates.env.tests["http_url"] = lambda v: isinstance(v, str) and re.match(r"(?i)^https?://", v) is not None
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 

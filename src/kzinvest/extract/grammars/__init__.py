@@ -1,0 +1,1 @@
+"""yargy grammars of our own, one grammar per module (natasha style)."""

@@ -1,0 +1,302 @@
+"""Registry commands for the `kzinvest` CLI: register(app) adds ingest, reextract, edit,
+projects, project, stats, export and companies. Every command takes --db URL (default
+$KZINVEST_DB, else sqlite:///data/kzinvest.db)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+Db = Annotated[Optional[str], typer.Option("--db", help="SQLAlchemy URL (default $KZINVEST_DB, "
+                                           "else sqlite:///data/kzinvest.db).")]
+Region = Annotated[Optional[str], typer.Option(help="ISO 3166-2:KZ code(s), comma-separated.")]
+Sector = Annotated[Optional[str], typer.Option(help="Sector(s), comma-separated.")]
+Country = Annotated[Optional[str], typer.Option(help="Investor country ISO code(s).")]
+Stage = Annotated[Optional[str], typer.Option(help="Stage(s), comma-separated.")]
+Since = Annotated[Optional[str], typer.Option(help="Project date from (YYYY[-MM[-DD]]).")]
+Until = Annotated[Optional[str], typer.Option(help="Project date until (YYYY[-MM[-DD]]).")]
+MinUsd = Annotated[Optional[float], typer.Option("--min-usd", help="Minimum amount in USD.")]
+Stalled = Annotated[Optional[bool], typer.Option("--stalled/--active",
+                                                 help="Only stalled / only active projects.")]
+Q = Annotated[Optional[str], typer.Option("--q", help="Full-text search.")]
+CompanyId = Annotated[Optional[int], typer.Option("--company", help="Company id.")]
+StalledMonths = Annotated[Optional[int], typer.Option(
+    "--stalled-months", help="Age after which an unfollowed memorandum/agreement is stalled "
+    "(default 18 or $KZINVEST_STALLED_MONTHS).")]
+AsJson = Annotated[bool, typer.Option("--json", help="JSON output.")]
+
+
+def _store(db, stalled_months=None):
+    from kzinvest.registry.store import open_store
+    try:
+        return open_store(db, stalled_months=stalled_months)
+    except Exception as exc:
+        err.print(f"{db or 'database'}: cannot open: {exc}")
+        raise typer.Exit(2)
+
+
+def _filter(region, sector, country, stage, since, until, min_usd, stalled, q, company,
+            sort="-amount_usd", limit=50, offset=0):
+    from kzinvest.registry.query import ProjectFilter
+    return ProjectFilter(region=region, sector=sector, country=country, stage=stage,
+                         since=since, until=until, min_usd=min_usd, stalled=stalled, q=q,
+                         company_id=company, sort=sort, limit=limit, offset=offset)
+
+
+def _dump(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+def _money(v) -> str:
+    if v is None:
+        return ""
+    for div, unit in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:,.1f} {unit}"
+    return f"{v:,.0f}"
+
+
+def ingest(inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSON/JSONL dumps, "
+                                                       "RSS/Atom feeds, WARC/ARC archives, URLs.")],
+           db: Db = None,
+           progress: Annotated[Optional[bool], typer.Option(
+               "--progress/--no-progress", help="Progress bar (default: when stderr is a terminal).")] = None,
+           workers: Annotated[int, typer.Option(help="Parallel extraction workers "
+                                                "(with --engine dask).")] = 1,
+           engine: Annotated[str, typer.Option(help="local or dask.")] = "local") -> None:
+    """Store articles once each, extract their records and fold them into projects."""
+    store = _store(db)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(source: str, reason: str) -> None:
+        err.print(f"{source}: {reason}", markup=False)
+
+    try:
+        s = store.ingest(inputs, progress=show, on_error=report, workers=workers, engine=engine)
+    finally:
+        store.close()
+    out.print(f"documents: {s.documents_new} new, {s.documents_duplicate} duplicate, "
+              f"{s.documents_failed} failed; records: {s.records} "
+              f"(+{s.indicators} indicators); projects: {s.projects_new} new, "
+              f"{s.projects_updated} updated; {s.seconds:.1f} s", markup=False)
+    if s.documents_failed:
+        raise typer.Exit(1)
+
+
+def reextract(db: Db = None,
+              progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress")] = None
+              ) -> None:
+    """Re-run the current extractor over stored documents; analysts' edits are kept."""
+    store = _store(db)
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        s = store.reextract(progress=show)
+    finally:
+        store.close()
+    for source, reason in s.failed:
+        err.print(f"{source}: {reason}", markup=False)
+    out.print(f"documents: {s.documents}; records: {s.records}; projects: {s.projects_before} "
+              f"-> {s.projects_after}", markup=False)
+    if s.failed:
+        raise typer.Exit(1)
+
+
+def edit(project: Annotated[int, typer.Argument(help="Project id.")],
+         field: Annotated[str, typer.Argument(help="Field: investor, investor_country, region, "
+                                              "city, sector, amount, currency, amount_usd, jobs, "
+                                              "stage, date, company_id.")],
+         value: Annotated[str, typer.Argument(help='New value ("null" clears it).')],
+         who: Annotated[Optional[str], typer.Option(help="Who made the correction.")] = None,
+         db: Db = None) -> None:
+    """Correct a project field; the correction always wins over extraction."""
+    from kzinvest.registry.query import edit_project
+    store = _store(db)
+    try:
+        res = edit_project(store, project, field, value, who)
+    except KeyError:
+        err.print(f"project {project}: no such project")
+        raise typer.Exit(1)
+    except ValueError as exc:
+        err.print(f"{field}: {exc}", markup=False)
+        raise typer.Exit(1)
+    finally:
+        store.close()
+    out.print(f"project {res['project_id']}: {res['field']} = {res['value']!r}", markup=False)
+
+
+def projects(region: Region = None, sector: Sector = None, country: Country = None,
+             stage: Stage = None, since: Since = None, until: Until = None,
+             min_usd: MinUsd = None, stalled: Stalled = None, q: Q = None,
+             company: CompanyId = None,
+             sort: Annotated[str, typer.Option(help="amount_usd, date, jobs, investor; "
+                                               "prefix - for descending.")] = "-amount_usd",
+             limit: int = 50, offset: int = 0, stalled_months: StalledMonths = None,
+             as_json: AsJson = False, db: Db = None) -> None:
+    """List projects matching the filters."""
+    from kzinvest.registry.query import list_projects
+    store = _store(db, stalled_months)
+    try:
+        res = list_projects(store, _filter(region, sector, country, stage, since, until,
+                                           min_usd, stalled, q, company, sort, limit, offset))
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2)
+    finally:
+        store.close()
+    if as_json:
+        _dump(res)
+        return
+    t = Table(title=f"{res['total']} projects", show_lines=False)
+    for col in ("id", "investor", "country", "region", "city", "sector", "USD", "jobs", "stage",
+                "status", "date", "src"):
+        t.add_column(col, overflow="fold")
+    for p in res["items"]:
+        t.add_row(str(p["id"]), p["investor"] or "—", p["investor_country"] or "",
+                  p["region"] or "", p["city"] or "", p["sector"], _money(p["amount_usd"]),
+                  str(p["jobs"] or ""), p["stage"], p["status"], p["date"] or "",
+                  str(p["sources_count"]))
+    out.print(t)
+
+
+def project(project_id: Annotated[int, typer.Argument(help="Project id.")],
+            stalled_months: StalledMonths = None, as_json: AsJson = False, db: Db = None) -> None:
+    """One project: fields, timeline, sources with evidence."""
+    from kzinvest.registry.query import get_project
+    store = _store(db, stalled_months)
+    try:
+        p = get_project(store, project_id)
+    finally:
+        store.close()
+    if p is None:
+        err.print(f"project {project_id}: no such project")
+        raise typer.Exit(1)
+    if as_json:
+        _dump(p)
+        return
+    out.print(f"[bold]Project {p['id']}[/bold]  {p['investor'] or '(unnamed investor)'}  "
+              f"[{p['status']}]  health {p['health']:.2f}")
+    for f in ("investor_country", "region", "city", "sector", "amount", "currency",
+              "amount_usd", "jobs", "stage", "date", "first_seen", "last_seen"):
+        conflict = p["conflicts"].get(f)
+        extra = f"   (sources disagree: {', '.join(map(str, conflict))})" if conflict else ""
+        out.print(f"  {f:17} {p[f] if p[f] is not None else '—'}{extra}", markup=False)
+    for o in p.get("overrides", []):
+        out.print(f"  override: {o['field']} = {o['value']!r} by {o['who']} at {o['at']}",
+                  markup=False)
+    out.print("[bold]Timeline[/bold]")
+    for e in p["events"]:
+        out.print(f"  {e['date'] or '????-??-??'}  {e['stage']:12} document {e['document_id']}",
+                  markup=False)
+    out.print("[bold]Sources[/bold]")
+    for src in p["sources"]:
+        out.print(f"  [{src['document_id']}] {src['published'] or ''} {src['url'] or src['source']}"
+                  f"  {src['title'] or ''}", markup=False)
+        for ev in src["evidence"]:
+            out.print(f"      @{ev['start']}-{ev['end']}: {ev['text']}", markup=False)
+
+
+def stats(by: Annotated[str, typer.Option(help="region, sector, country, stage or year.")] = "region",
+          region: Region = None, sector: Sector = None, country: Country = None,
+          stage: Stage = None, since: Since = None, until: Until = None,
+          min_usd: MinUsd = None, stalled: Stalled = None, q: Q = None,
+          stalled_months: StalledMonths = None, as_json: AsJson = False, db: Db = None) -> None:
+    """Totals by region, sector, country, stage or year, in USD and KZT."""
+    from kzinvest.registry.query import stats as _stats, totals
+    store = _store(db, stalled_months)
+    flt = _filter(region, sector, country, stage, since, until, min_usd, stalled, q, None)
+    try:
+        rows = _stats(store, flt, by)
+        tot = totals(store, flt)
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2)
+    finally:
+        store.close()
+    if as_json:
+        _dump({"by": by, "rows": rows, "totals": tot})
+        return
+    t = Table(title=f"Projects by {by}")
+    for col in (by, "projects", "USD", "KZT", "jobs"):
+        t.add_column(col, justify="left" if col == by else "right")
+    for r in rows:
+        t.add_row(str(r["key"] if r["key"] is not None else "—"), str(r["projects"]),
+                  _money(r["usd"]), _money(r["kzt"]), f"{r['jobs']:,}")
+    t.add_row("total", str(tot["projects"]), _money(tot["usd"]), _money(tot["kzt"]),
+              f"{tot['jobs']:,}", style="bold")
+    out.print(t)
+    out.print(f"stalled: {tot['stalled']}")
+
+
+def export(fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, json, geojson.")] = "json",
+           out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file "
+                                                          "(default stdout; required for xlsx).")] = None,
+           region: Region = None, sector: Sector = None, country: Country = None,
+           stage: Stage = None, since: Since = None, until: Until = None,
+           min_usd: MinUsd = None, stalled: Stalled = None, q: Q = None,
+           company: CompanyId = None, sort: str = "-amount_usd",
+           stalled_months: StalledMonths = None, db: Db = None) -> None:
+    """Export the filtered projects as CSV, XLSX, JSON or GeoJSON."""
+    from kzinvest.registry.query import export_projects
+    if fmt == "xlsx" and out_file is None and sys.stdout.isatty():
+        err.print("xlsx is binary: give --out FILE")
+        raise typer.Exit(2)
+    store = _store(db, stalled_months)
+    try:
+        data = export_projects(store, _filter(region, sector, country, stage, since, until,
+                                              min_usd, stalled, q, company, sort), fmt)
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2)
+    finally:
+        store.close()
+    if out_file:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_bytes(data)
+        err.print(f"wrote {out_file} ({len(data):,} bytes)", markup=False)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+
+
+def companies(q: Q = None, limit: int = 50, offset: int = 0, as_json: AsJson = False,
+              db: Db = None) -> None:
+    """List companies with their aliases."""
+    from kzinvest.registry.query import list_companies
+    store = _store(db)
+    try:
+        res = list_companies(store, q=q, limit=limit, offset=offset)
+    finally:
+        store.close()
+    if as_json:
+        _dump(res)
+        return
+    t = Table(title=f"{res['total']} companies")
+    for col in ("id", "name", "country", "projects", "aliases"):
+        t.add_column(col, overflow="fold")
+    for c in res["items"]:
+        t.add_row(str(c["id"]), c["name"], c["country"] or "", str(c["projects_count"]),
+                  ", ".join(c["aliases"]))
+    out.print(t)
+
+
+COMMANDS = (ingest, reextract, edit, projects, project, stats, export, companies)
+
+
+def register(app: typer.Typer) -> None:
+    for fn in COMMANDS:
+        app.command(name=fn.__name__)(fn)
+
+
+def make_app() -> typer.Typer:
+    app = typer.Typer(help="kzinvest project registry", no_args_is_help=True,
+                      add_completion=False)
+    register(app)
+    return app
