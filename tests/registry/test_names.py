@@ -19,3 +19,11 @@ def test_inflection_and_near_spellings_match_but_short_names_stay_strict():
 def test_display_name_keeps_inner_quotes():
     assert display_name("  ПАО  «КАМАЗ» ") == "ПАО «КАМАЗ»"
     assert display_name("«КАМАЗ»") == "КАМАЗ"
+
+
+def test_own_keys_when_the_extractor_key_is_absent(monkeypatch):
+    import kzinvest.normalise.names as names
+    monkeypatch.setattr(names, "_extractor_key", None)
+    assert company_key("ПАО «КАМАЗ»") == company_key("KAMAZ") == "kamaz"
+    assert company_key("Proton Holdings") == company_key("Протон") == "proton"
+    assert company_key("Wabtec Corp.") == company_key("Вабтек")

@@ -187,3 +187,18 @@ def test_get_project_returns_full_shape(store):
     assert 0 < p["health"] <= 1
     assert p["amount_usd"] and abs(p["amount_usd"] - 10e9 / 470) < 10e9 / 470 * 0.2
     assert get_project(store, 9999) is None
+
+
+def test_reference_list_joins_spellings_fuzzy_matching_cannot(store):
+    import pytest
+    from kzinvest.normalise.names import known_company
+    if known_company("Хендай") is None:
+        pytest.skip("the extractor's company reference list is not available")
+    article(store, dict(investor="Хендай", sector="automotive", region="KZ-75",
+                        stage="negotiation"), published="2024-01-01")
+    article(store, dict(investor="Hyundai Motor", investor_country="KR", sector="automotive",
+                        region="KZ-75", stage="construction"), published="2024-05-01")
+    [c] = list_companies(store)["items"]
+    assert c["name"] == "Hyundai" and c["country"] == "KR"
+    [p] = projects(store)
+    assert p["stage"] == "construction"

@@ -1,27 +1,23 @@
 """Money amounts in Russian-language news: "185,6 млрд тенге", "$1,5 млрд",
 "от 10 до 15 млрд тенге", "полтора миллиарда долларов", "USD 50 million".
 
-The grammar is written as compiled regular expressions rather than a yargy
-parser, to stay well inside the 3 ms per 5 KB article budget.  Its pieces,
-in yargy terms:
+The grammar is a yargy grammar of our own (kzinvest.extract.grammars.money):
+natasha's money grammar knows no tenge and no "трлн".  yargy's Earley parser
+is pure Python, so it runs only on windows of text around a currency word or
+symbol, found by a cheap regex prefilter; a 5 KB article costs a few ms.
 
-    AMOUNT   = NUMBER [MULTIPLIER [DIGITS MULTIPLIER]]   # "1 млрд 250 млн"
-             | HALF_MULTIPLIER                           # "полмиллиарда"
-             | BARE_MULTIPLIER                           # "миллиард"
-    MONEY    = [от] [PREFIX_CURRENCY] AMOUNT [RANGE_SEP [PREFIX_CURRENCY] AMOUNT] [SUFFIX_CURRENCY]
-               with at least one currency, the qualifier read from the words before.
-
-Only windows around a currency word or symbol are scanned (cheap prefilter).
+Here the yargy matches are checked and turned into ``Money`` records:
+numbers are read back from the original text (kzinvest.extract.numbers),
+ranges must grow ("2024 — 5 млн долларов" is no range: read again from "5"),
+exchange-rate tickers are dropped ("USD 449,50 ▲  EUR 486,12 ▼").
 """
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 
-from kzinvest.extract.numbers import (
-    DIGITS, HALF_MULTIPLIER, MULTIPLIER, NUMBER, SP,
-    multiplier_value, parse_number,
-)
+from kzinvest.extract.numbers import SPACE_CHARS, multiplier_value, parse_number
 
 
 @dataclass(frozen=True)
@@ -35,131 +31,99 @@ class Money:
     qualifier: str | None
 
 
-# --- currencies ---------------------------------------------------------------
-# (ISO code, suffix regex, prefix regex or None).  Suffix forms follow the amount
-# ("50 млн долларов США"), prefix forms precede it ("$200 млн", "USD 50 million").
-_S = r"[\s\u00a0\u202f]+"
-_CURRENCIES: list[tuple[str, str, str | None]] = [
-    ("KZT", r"(?:казахстанских" + _S + r")?тенге|тңг|тг\.?|₸|KZT", r"₸|KZT"),
-    ("USD", r"(?:(?:американских|амер\.)" + _S + r")?(?:доллар[а-я]*|долл\.?)(?:" + _S + r"США)?"
-            r"|USD|US\$|\$|(?:US" + _S + r")?dollars?",
-     r"US\$|USD|\$"),
-    ("EUR", r"евро|EUR|€|euros?", r"EUR|€"),
-    ("RUB", r"(?:российских" + _S + r")?(?:рубл[а-я]*|руб\.?)|RUB|₽|roubles?|rubles?", r"RUB|₽"),
-    ("CNY", r"(?:китайских" + _S + r")?юан[а-я]*|CNY|RMB|yuan", r"CNY|RMB|¥"),
-    ("GBP", r"(?:британских" + _S + r")?фунт[а-я]*" + _S + r"стерлинг[а-я]*|фунт[а-я]*|GBP|£|pounds?", r"GBP|£"),
-    ("JPY", r"(?:японских" + _S + r")?[иий]ен[аыуой]?|JPY|yen", r"JPY"),
-    ("KRW", r"(?:южнокорейских" + _S + r")?вон|KRW", r"KRW"),
-    ("TRY", r"(?:турецких" + _S + r")?лир[а-я]*|TRY", r"TRY"),
-    ("AED", r"(?:эмиратских" + _S + r")?дирхам[а-я]*|AED", r"AED"),
-    ("UZS", r"(?:узбекских" + _S + r")?сум(?:ов|а|ы)?|UZS", r"UZS"),
-    ("KGS", r"(?:кыргызских" + _S + r")?сом(?:ов|а|ы)?|KGS", r"KGS"),
-    ("CHF", r"(?:швейцарских" + _S + r")?франк[а-я]*|CHF", r"CHF"),
-    ("INR", r"(?:индийских" + _S + r")?рупи[а-я]*|INR", r"INR"),
-    ("SAR", r"(?:саудовских" + _S + r")?риал[а-я]*|SAR", r"SAR"),
-]
-_SUFFIX = r"(?:" + "|".join(
-    r"(?P<s_%s>%s)" % (iso, rx) for iso, rx, _ in _CURRENCIES) + r")(?![\w])"
-_PREFIX = r"(?:" + "|".join(
-    r"(?P<p_%s>%s)" % (iso, rx) for iso, _, rx in _CURRENCIES if rx) + r")"
-
-# "миллиард долларов" without a number: full words in the singular only, so that
-# "десятки миллиардов" stays out.
-_BARE_MULT = r"(?<![\w-])(?:миллиард|миллион|триллион)а?(?![\w])"
-
-_AMOUNT = (
-    r"(?:" + NUMBER + r"(?:" + SP + r"*" + MULTIPLIER
-    + r"(?:" + SP + r"+" + DIGITS + SP + r"*" + MULTIPLIER + r")?)?"
-    r"|" + HALF_MULTIPLIER + r"|" + _BARE_MULT + r")"
-)
-_DASH = r"[-‐‑–—]"
-
-MONEY_RE = re.compile(
-    r"(?<![\w])(?=[\dоодтчпшсвмнUERKCGJTASI$€₸₽£¥~])"
-    r"(?P<ot>(?<![\w])от" + _S + r")?"
-    r"(?:(?P<pre>" + _PREFIX + r")" + SP + r"?)?"
-    r"(?P<a1>" + _AMOUNT + r")"
-    r"(?:(?P<sep>(?(ot)(?:" + SP + r"*" + _DASH + SP + r"*|" + _S + r"до" + _S + r")|"
-    + SP + r"*" + _DASH + SP + r"*))"
-    r"(?:" + _PREFIX.replace("(?P<p_", "(?P<q_") + SP + r"?)?"
-    r"(?P<a2>" + _AMOUNT + r"))?"
-    r"(?(pre)|(?:" + SP + r"{0,2}(?P<suf>" + _SUFFIX + r"))?)",
-    re.I,
-)
-
-_AMOUNT_PARTS = re.compile(
-    r"(?P<num>" + NUMBER + r")(?:" + SP + r"*(?P<mult>" + MULTIPLIER + r")"
-    r"(?:" + SP + r"+(?P<num2>" + DIGITS + r")" + SP + r"*(?P<mult2>" + MULTIPLIER + r"))?)?"
-    r"|(?P<half>" + HALF_MULTIPLIER + r")|(?P<bare>" + _BARE_MULT + r")",
-    re.I,
-)
-
 # Cheap prefilter: anything that could be a currency.
 _TRIGGER = re.compile(
     r"[$€£¥₽₸]|(?<![\w])(?=[тдерюфийвлсмкuecrgjtaisdypk])(?:"
-    r"тенге|тңг|тг\b|доллар|долл\.|евро|рубл|руб\.|юан|фунт|[ий]ен|вон\b|лир|дирхам"
+    r"тенге|теңге|тңг|тг\b|доллар|долл\.|евро|рубл|руб\.|юан|фунт|[ий]ен|вон\b|лир|дирхам"
     r"|(?:сум|сом)(?:ов|а|ы)?\b|франк|рупи|риал"
     r"|kzt|usd|eur|rub|cny|rmb|gbp|jpy|krw|try|aed|uzs|kgs|chf|inr|sar"
     r"|dollar|euro|yuan|rouble|ruble|pound)",
     re.I,
 )
-
-_QUAL_APPROX = re.compile(
-    r"(?:(?<![\w])(?:около|порядка|примерно|приблизительно|ориентировочно|почти|свыше\s+чем"
-    r"|about|around|approximately|some|nearly)|~|≈)\s*$", re.I)
-_QUAL_OVER = re.compile(
-    r"(?<![\w])(?:более(?:\s+чем)?|свыше|больше|не\s+менее|минимум|превы[сш][а-я]*"
-    r"|over|more\s+than|at\s+least)\s*$", re.I)
-_QUAL_UPTO = re.compile(
-    r"(?<![\w])(?:до|вплоть\s+до|не\s+более|не\s+больше|максимум|up\s+to)\s*$", re.I)
+_BEFORE, _AFTER = 70, 50      # window around a trigger, in characters
 
 # Exchange-rate tickers: "USD 449,50 ▲  EUR 486,12 ▼", "$ 61,20  € 63,45  ₸ 0,13".
+_SP = "[" + SPACE_CHARS + "]"
 _TICKER_PAIR = re.compile(
-    r"(?:\b(?:USD|EUR|RUB|CNY|KZT|GBP)\b|[$€₸₽£¥])" + SP + r"?\d+[.,]\d+")
+    r"(?:\b(?:USD|EUR|RUB|CNY|KZT|GBP)\b|[$€₸₽£¥])" + _SP + r"?\d+[.,]\d+")
 _TICKER_MARK = re.compile(r"[▲▼△▽↑↓]")
-
-
+_TICKER_AFTER = re.compile(r"\s*(?:[▲▼+\-−–|]|[A-Z]{3}\b)")
 _SENTENCE_AFTER = re.compile(r"\s*(?:$|[A-ZА-ЯЁ«\"\n(])")
 
+_parser = None
 
-def _amount_value(s: str, scale_hint: float | None = None) -> tuple[float, float | None] | None:
-    """-> (value, multiplier used or None)."""
-    m = _AMOUNT_PARTS.match(s.strip())
-    if not m:
-        return None
-    if m.group("half"):
-        return multiplier_value(m.group("half")), None
-    if m.group("bare"):
-        return multiplier_value(m.group("bare").rstrip("аА")), None
-    mult = multiplier_value(m.group("mult")) if m.group("mult") else None
-    num = parse_number(m.group("num"), has_multiplier=bool(mult or scale_hint))
+
+def _get_parser():
+    global _parser
+    if _parser is None:
+        with warnings.catch_warnings():      # pymorphy2 imports pkg_resources
+            warnings.simplefilter("ignore")
+            from kzinvest.extract.grammars.money import MONEY, TOKENIZER
+            from kzinvest.extract.grammars.parser import LookaheadParser
+        _parser = LookaheadParser(MONEY, tokenizer=TOKENIZER)
+    return _parser
+
+
+# --- reading facts back ---------------------------------------------------------
+def _token_spans(obj):
+    """Token spans under a raw interpretation result.  (yargy's own ``.spans``
+    fails on const-normalised attributes, so the walk is done here.)"""
+    span = getattr(obj, "span", None)
+    if span is not None:                          # a token
+        yield span
+    elif hasattr(obj, "tokens"):                  # Chain
+        for token in obj.tokens:
+            yield token.span
+    elif hasattr(obj, "items"):                   # InterpretatorInput
+        for item in obj.items:
+            yield from _token_spans(item)
+    elif hasattr(obj, "input"):                   # NormalizerResult
+        yield from _token_spans(obj.input)
+    elif hasattr(obj, "fact"):                    # FactResult
+        yield from _token_spans(obj.fact)
+    elif hasattr(obj, "attributes"):              # InterpretatorFact
+        for key in obj.modified:
+            yield from _token_spans(obj.attributes[key])
+    elif hasattr(obj, "value"):                   # AttributeResult
+        yield from _token_spans(obj.value)
+
+
+def _span(result) -> tuple[int, int]:
+    spans = list(_token_spans(result))
+    return min(s.start for s in spans), max(s.stop for s in spans)
+
+
+def _part(raw, key):
+    """The interpreted value of ``key`` in a raw yargy fact, or None."""
+    return raw.attributes[key] if key in raw.modified else None
+
+
+def _amount(raw, text: str, off: int, scale_hint: bool = False):
+    """raw Amount fact -> (value, multiplier or None, bare number or None)."""
+    def piece(key):
+        res = _part(raw, key)
+        if res is None:
+            return None
+        a, b = _span(res)
+        return text[off + a:off + b]
+
+    half = piece("half") or piece("bare")
+    if half:
+        return multiplier_value(half.lower().rstrip("а")), None, None
+    mult_s = piece("multiplier")
+    mult = multiplier_value(mult_s) if mult_s else None
+    num_s = piece("number")
+    num = parse_number(num_s, has_multiplier=bool(mult or scale_hint))
     if num is None:
         return None
     value = num * (mult or 1.0)
-    if m.group("num2"):
-        mult2 = multiplier_value(m.group("mult2"))
-        num2 = parse_number(m.group("num2"), has_multiplier=True)
+    num2_s, mult2_s = piece("number2"), piece("multiplier2")
+    if num2_s and mult2_s:
+        mult2 = multiplier_value(mult2_s)
+        num2 = parse_number(num2_s, has_multiplier=True)
         if mult2 and mult and mult2 < mult and num2 is not None:
             value += num2 * mult2
-    return value, mult
-
-
-def _currency(m: re.Match) -> str | None:
-    for key, val in m.groupdict().items():
-        if val and key[:2] in ("s_", "p_", "q_"):
-            return key[2:]
-    return None
-
-
-def _qualifier(text: str, start: int) -> str | None:
-    before = text[max(0, start - 30):start]
-    if _QUAL_APPROX.search(before):
-        return "approx"
-    if _QUAL_OVER.search(before):
-        return "over"
-    if _QUAL_UPTO.search(before):
-        return "upto"
-    return None
+    return value, mult, num_s
 
 
 def _is_ticker(text: str, start: int, end: int) -> bool:
@@ -171,85 +135,110 @@ def _is_ticker(text: str, start: int, end: int) -> bool:
     return len(_TICKER_PAIR.findall(line)) >= 2
 
 
+def _build(text: str, off: int, match) -> tuple[Money | None, int | None]:
+    """A yargy match in ``text[off:...]`` -> (Money or None, retry offset).
+
+    The retry offset is set for a range that does not hold ("2024 — 5 млн
+    долларов"): the text is read again from the second amount."""
+    fact = match.fact
+    raw = fact._raw
+    cur = fact.pre or fact.pre2 or fact.suf
+    low_res, high_res = _part(raw, "low"), _part(raw, "high")
+    retry = off + _span(high_res)[0] if high_res is not None else None
+    if cur is None:
+        return None, None
+    a1 = _amount(low_res.fact, text, off)
+    if a1 is None:
+        return None, retry
+    low, mult1, low_num = a1
+    high = None
+    has_mult = mult1 is not None or low_num is None
+    if high_res is not None:
+        a2 = _amount(high_res.fact, text, off, scale_hint=True)
+        if a2 is None:
+            return None, retry
+        high, mult2, high_num = a2
+        has_mult = has_mult or mult2 is not None or high_num is None
+        if mult1 is None and mult2 and low_num:
+            # "10-15 млн": the scale word is shared
+            low = (parse_number(low_num, has_multiplier=True) or 0) * mult2
+        if high < low:
+            return None, retry
+
+    starts = [_span(r)[0] for r in (_part(raw, "ot"), _part(raw, "pre"), low_res)
+              if r is not None]
+    start, end = off + min(starts), off + match.span.stop
+    if text[start - 2:start].rstrip(".,")[-1:].isdigit() and text[start - 1:start] in (".", ","):
+        return None, None       # "1.2.500 тенге": inside another number
+    if text[end - 1] == "." and _SENTENCE_AFTER.match(text, end):
+        end -= 1          # "... $1,5 млрд." : the dot closes the sentence
+    if not has_mult and _is_ticker(text, start, end):
+        return None, None
+    pre = fact.pre
+    if not fact.suf and not has_mult and pre is not None and pre.code.isalpha() \
+            and text[start:start + 3].isalpha() and _TICKER_AFTER.match(text, end):
+        # "USD 449,50" followed by a rate sign or another code: a ticker, not money
+        return None, None
+
+    qualifier = None
+    if high is None:
+        qualifier = fact.qualifier or ("over" if fact.ot else None)
+    return Money(start=start, end=end, text=text[start:end], amount=float(low),
+                 amount_max=float(high) if high is not None else None,
+                 currency=cur.code, qualifier=qualifier), None
+
+
+# --- windows --------------------------------------------------------------------
+def _snap_start(text: str, a: int) -> int:
+    """Move a window start back to a word boundary outside a number."""
+    lo = max(0, a - 30)
+    while a > lo:
+        c = text[a - 1]
+        if c == "\n" or (c.isspace() and not (
+                c in SPACE_CHARS and text[a - 2:a - 1].isdigit() and text[a:a + 1].isdigit())):
+            break
+        a -= 1
+    return a
+
+
+def _snap_end(text: str, b: int) -> int:
+    hi = min(len(text), b + 30)
+    while b < hi and not text[b].isspace():
+        b += 1
+    return b
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
+    n = len(text)
     for t in _TRIGGER.finditer(text):
-        a, b = max(0, t.start() - 70), min(len(text), t.end() + 50)
+        a, b = max(0, t.start() - _BEFORE), min(n, t.end() + _AFTER)
         if spans and a <= spans[-1][1]:
             spans[-1] = (spans[-1][0], b)
         else:
             spans.append((a, b))
-    return spans
-
-
-def _build(text: str, m: re.Match) -> Money | None:
-    cur = _currency(m)
-    if cur is None:
-        return None
-    a1 = _amount_value(m.group("a1"))
-    if a1 is None:
-        return None
-    low, mult1 = a1
-    high = None
-    if m.group("a2"):
-        a2 = _amount_value(m.group("a2"), scale_hint=1.0)
-        if a2 is None:
-            return None
-        high, mult2 = a2
-        if mult1 is None and mult2:
-            # "10-15 млн": the scale word is shared
-            low_num = parse_number(_AMOUNT_PARTS.match(m.group("a1")).group("num") or "",
-                                   has_multiplier=True)
-            low = (low_num or 0) * mult2
-        if high < low:
-            return None
-    start, end = m.start(), m.end()
-    if text[end - 1] == "." and _SENTENCE_AFTER.match(text, end):
-        end -= 1          # "... $1,5 млрд." : the dot closes the sentence
-    if not m.group("ot"):
-        start = m.start("pre") if m.group("pre") else m.start("a1")
-    has_mult = bool(re.search(MULTIPLIER, m.group(0), re.I)) or bool(
-        re.search(HALF_MULTIPLIER + "|" + _BARE_MULT, m.group(0), re.I))
-    if not m.group("suf") and not has_mult and _is_ticker(text, start, end):
-        return None
-    if not m.group("suf") and not has_mult and m.group("pre") and m.group("pre").isalpha():
-        # "USD 449,50" followed by a rate sign or another code: a ticker, not money
-        after = text[end:end + 12]
-        if re.match(r"\s*(?:[▲▼+\-−–|]|[A-Z]{3}\b)", after):
-            return None
-    qualifier = "approx" if m.group("a2") else None
-    if m.group("ot") and not m.group("a2"):
-        qualifier = "over"
-    if qualifier is None or not m.group("a2"):
-        qualifier = _qualifier(text, start) or qualifier
-    return Money(start=start, end=end, text=text[start:end], amount=float(low),
-                 amount_max=float(high) if high is not None else None,
-                 currency=cur, qualifier=qualifier if not m.group("a2") else None)
+    return [(_snap_start(text, a), _snap_end(text, b)) for a, b in spans]
 
 
 def find_money(text: str) -> list[Money]:
     """All money amounts in ``text``, sorted by position, non-overlapping."""
+    parser = _get_parser()
     out: list[Money] = []
     last_end = -1
     for a, b in _windows(text):
         pos = max(a, last_end)
         while pos < b:
-            m = MONEY_RE.search(text, pos, b)
-            if not m:
+            retry = None
+            for match in parser.findall(text[pos:b]):
+                money, retry = _build(text, pos, match)
+                if money is not None:
+                    retry = None
+                    if money.start >= last_end:
+                        out.append(money)
+                        last_end = money.end
+                elif retry is not None:
+                    break
+            if retry is None or retry <= pos:
                 break
-            if m.end() == m.start():
-                pos = m.end() + 1
-                continue
-            if not (m.group("pre") or m.group("suf") or _currency(m)):
-                pos = m.end()
-                continue
-            money = _build(text, m)
-            if money is None and m.group("a2"):
-                # "итоги 2024 — 5 млн долларов": no range; read again from the second number
-                pos = m.start("a2")
-                continue
-            if money is not None and money.start >= last_end:
-                out.append(money)
-                last_end = money.end
-            pos = m.end()
+            pos = retry
     return out

@@ -79,6 +79,13 @@ _ROLE_BEFORE = [
 ]
 _PERSON_BEFORE = re.compile(r"(директор\w*|президент\w*|руководител\w+|председател\w+|глав[аыуе]|"
                             r"представител\w+|основател\w+|менеджер\w*|вице-\w+)\s+(компании|группы)\s*$", re.I)
+_EMPLOYER_BEFORE = re.compile(
+    r"(директор\w*|президент\w*|руководител\w+|председател\w+|глав\w+|представител\w+|основател\w+)"
+    r"(\s+(совета директоров|правления|по \w+(\s+\w+){0,6}))?(\s+[а-яё]+(ой|ого|ая|ий|ие|их|ых))*"
+    r"(\s+(компании|корпорации|холдинга|группы|концерна))?\s*[«\"“]?\s*$", re.I)
+_PLAN_VERB = re.compile(r"планиру|намерен|собира|готов\w* (вложить|инвест|построить|открыть)|построит|"
+                        r"вложит|откроет|запустит|инвестирует")
+_MEETING = re.compile(r"встреч|встретил|переговор|форум|конференц|совещани|заседани|брифинг|визит")
 _CLAUSE_ROLE = [
     ("brand", re.compile(r"\bмар(ки|ок|ка)\b|бренд|\bмодел(и|ь|ей)\b")),
     ("contractor", re.compile(r"подрядчик|генподрядчик|отвечает за проектирование|поставит|поставляет|"
@@ -133,6 +140,9 @@ def find_orgs(text: str) -> list[OrgMention]:
         add(mention)
     found.sort(key=lambda o: o.start)
     _mark_parents(text, found)
+    for prev, cur in zip(found, found[1:]):
+        if re.fullmatch(r"[»\"”]?\s*\(\s*", text[prev.end:cur.start]) and not cur.described:
+            cur.role, prev.aliases = "alias", [*prev.aliases, cur.name]
     brands = {m.name for m in found if m.role == "brand"}
     for m in found:
         if m.name in brands and m.role is None:
@@ -250,6 +260,9 @@ def _role(text: str, start: int, end: int, name: str) -> str | None:
         if pattern.search(before):
             return role
     clause = _clause(text, start, end).lower()
+    if _EMPLOYER_BEFORE.search(text[max(0, start - 90):start]) and _MEETING.search(clause) \
+            and not _PLAN_VERB.search(clause):
+        return "employer"      # "встреча с директором компании X": X met, X did not (yet) invest
     if _INVESTOR_CUE.search(clause):
         return None
     for role, pattern in _CLAUSE_ROLE:
@@ -258,17 +271,20 @@ def _role(text: str, start: int, end: int, name: str) -> str | None:
     return None
 
 
+_CLAUSE_END = re.compile(r"(?<!\bCo)(?<!\bLtd)(?<!\bInc)(?<!\bCorp)(?<!\b[A-ZА-Я])\.(?=\s+[А-ЯЁA-Z«\"])|[;!?\n]")
+
+
 def _clause(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(ch, 0, start) for ch in ".;!?\n")
-    rights = [i for i in (text.find(ch, end) for ch in ".;!?\n") if i != -1]
-    return text[left + 1:min(rights) if rights else len(text)]
+    lefts = [m.end() for m in _CLAUSE_END.finditer(text, max(0, start - 300), start)]
+    right = _CLAUSE_END.search(text, end)
+    return text[lefts[-1] if lefts else max(0, start - 300):right.start() if right else len(text)]
 
 
 def _described(text: str) -> list[OrgMention]:
     """"турецкая компания", "инвесторы из Турции": an investor known only by its country."""
     out = []
     for c in countries_mod.find_countries(text):
-        m = _DESCRIBED_HEAD.match(text[c.end:c.end + 80])
+        m = _DESCRIBED_HEAD.match(text[c.end:c.end + 80]) if _ADJECTIVE_END.search(c.text) else None
         if m and not re.match(r"\s*из\s*$", text[max(0, c.start - 4):c.start]):
             end = c.end + m.end()
             out.append(OrgMention(c.start, end, text[c.start:end], "", described=True, country=c.country))

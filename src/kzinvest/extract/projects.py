@@ -79,6 +79,11 @@ def extract_records(doc: Document) -> list[Record]:
     date = doc.published or find_publication_date(text)
     infos = _analyse(text)
     _mark_past(infos, date)
+    if re.search(r"соглашени\w* о намерениях", text, re.I):
+        # "соглашение" in such an article is that agreement of intent, not a binding contract.
+        for info in infos:
+            if info.stage == "agreement" and not re.search(r"инвестиц|контракт|договор", info.sent.text, re.I):
+                info.stage = "memorandum"
     entities, owner = _attribute(infos)
     article_place = _article_place(infos)
     records = []
@@ -100,7 +105,8 @@ def _analyse(text: str) -> list[SentenceInfo]:
     add_ner_orgs(text, orgs, ner_org_spans(text, candidates))
     _distribute(infos, find_money(text), "money")
     _distribute(infos, find_jobs(text), "jobs")
-    _distribute(infos, [p for p in find_places(text) if not _inside_org(p, orgs)], "places")
+    places = [p for p in find_places(text) if not _inside_org(p, orgs) and not _quoted_name(text, p)]
+    _distribute(infos, places, "places")
     _distribute(infos, orgs, "orgs")
     facility = [p for p, _ in table("facilities.csv")]
     for info in infos:
@@ -124,6 +130,12 @@ def _distribute(infos: list[SentenceInfo], items: list, attr: str) -> None:
             i += 1
         if i < len(infos) and infos[i].sent.start <= item.start:
             getattr(infos[i], attr).append(item)
+
+
+def _quoted_name(text: str, place) -> bool:
+    """«Акмола» as a programme's or a station's name says nothing about location."""
+    return place.kind in ("city", "region") and text[max(0, place.start - 1):place.start] in "«\"“" \
+        and text[place.end:place.end + 1] in "»\"”"
 
 
 def _inside_org(place, orgs: list[OrgMention]) -> bool:
@@ -199,6 +211,8 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
         if m.role == "parent":
             continue
         if m.described:
+            if info.aggregate or any(not n.described and 0 <= n.start - m.end < 40 for n in info.orgs):
+                continue   # the crowd of "китайские инвесторы", or the adjective of a name next to it
             target = _named_for_described(m, named, entities)
             if target is None:
                 key = f"~{m.country or '??'}"
@@ -249,7 +263,8 @@ def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: 
 def _is_investor(entity: Entity, infos: list[SentenceInfo], owner) -> bool:
     own = [i for i in infos if entity in owner[i.sent.index]]
     for info in own:
-        if info.facility and (cues.INVEST_VERB.search(info.sent.text) or info.money or info.jobs or info.stage):
+        concrete = info.facility or _strong_sector(info.sent.text)
+        if concrete and (cues.INVEST_VERB.search(info.sent.text) or info.money or info.jobs or info.stage):
             if not info.aggregate or any(m in entity.mentions for m in info.orgs):
                 return True
     return False
@@ -265,10 +280,11 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
         current_sector = None
         for info in own:
             sector = _strong_sector(info.sent.text)
-            starts_new = (segments and sector and current_sector and sector != current_sector and
-                          (cues.TRANSITION.search(info.sent.text) or
-                           any(m in entity.mentions for m in info.orgs) and info.facility) and
-                          not info.aggregate)
+            mentions_entity = any(m in entity.mentions for m in info.orgs)
+            starts_new = (segments and sector and current_sector and not info.aggregate and (
+                sector != current_sector and mentions_entity and info.facility or
+                cues.TRANSITION.search(info.sent.text) and (info.money or mentions_entity) and
+                (sector != current_sector or entity.described)))
             if not segments or starts_new:
                 segments.append([])
                 current_sector = sector or current_sector
@@ -324,6 +340,8 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     amount, currency, amount_sent = _amount(sents)
     jobs, jobs_sent = _jobs(sents)
     region, city, place_sent = _place(u, infos)
+    if region is None and _abroad(u):
+        return None          # a Kazakh investor's project in Kyrgyzstan is not a project here
     if region is None and article_place is not None:
         region, city = article_place
     stage = furthest([i.stage for i in sents if not i.aggregate and not i.past])
@@ -350,12 +368,19 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     return record
 
 
+def _abroad(u: Undertaking) -> bool:
+    return any(p.kind == "foreign" and info.facility for info in u.sentences for p in info.places)
+
+
 def _entity_country(entity: Entity) -> str | None:
     votes = Counter(m.country for m in entity.mentions if m.country)
     if votes:
         return votes.most_common(1)[0][0]
     if any(m.legal in ("ТОО", "АО", "ПАО", "НАО", "LLP", "АО НК") and m.legal != "ПАО" for m in entity.mentions):
         return "KZ"   # a Kazakh legal form with no foreign parent named
+    named = [m for m in entity.mentions if not m.described]
+    if named and all(not m.aliases and re.search(r"[А-ЯЁа-яёӘәҒғҚқҢңӨөҰұҮүҺһІі]", m.name) for m in named):
+        return "KZ"   # a Cyrillic name the registry of foreign firms does not know: a local company
     return None
 
 
@@ -422,7 +447,7 @@ def _place(u: Undertaking, infos):
         for p in info.places:
             if not p.region or p.kind == "foreign":
                 continue
-            if info.meeting and not info.facility:
+            if info.meeting and not _after_facility(info, p):
                 continue
             weight = PRECISE_KINDS.get(p.kind, 1) * (2 if info.facility else 1)
             if u.item_text and p.text in u.item_text:
@@ -472,6 +497,14 @@ def _article_place(infos: list[SentenceInfo]):
     in_region = [(c, n) for (r, c), n in cities.items() if r == region]
     city = max(in_region, key=lambda x: x[1])[0] if len(in_region) == 1 else None
     return region, city
+
+
+def _after_facility(info: SentenceInfo, place) -> bool:
+    """In "встреча в Астане ... завод в Семее" only Семей places the plant."""
+    offset = place.start - info.sent.start
+    window = info.sent.text[max(0, offset - 70):offset].lower()
+    hits = [m.end() for pattern, _ in table("facilities.csv") for m in pattern.finditer(window)]
+    return bool(hits) and not cues.MEETING.search(window[max(hits):])
 
 
 def _usd(amount, currency, date):

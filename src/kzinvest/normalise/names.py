@@ -12,10 +12,10 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-try:  # the extractor's own nominative-case cleanup, when it is there, goes first
-    from kzinvest.extract.companies import normalize_company_name as _display_normalise
-except Exception:  # pragma: no cover - depends on another module landing
-    _display_normalise = None
+try:  # the extractor's own key (legal forms, quotes, transliteration) is reused when present
+    from kzinvest.extract.companies import normalize_company_name as _extractor_key
+except Exception:  # pragma: no cover - depends on another module
+    _extractor_key = None
 
 # Legal forms and generic corporate words: they differ between articles about the same
 # company ("ТОО X" / "X LLP" / "X Holdings") and never identify it.
@@ -48,13 +48,7 @@ _REPEAT = re.compile(r"(.)\1+")
 
 def display_name(name: str) -> str:
     """The name as shown: the extractor's normalisation if available, whitespace tidied."""
-    out = name
-    if _display_normalise is not None:
-        try:
-            out = _display_normalise(name) or name
-        except Exception:
-            out = name
-    out = " ".join(out.split())
+    out = " ".join(name.split())
     # Drop quotes wrapping the whole name ("«КАМАЗ»"), keep those inside (ПАО «КАМАЗ»).
     while len(out) > 2 and out[0] in _QUOTES and out[-1] in _QUOTES:
         out = out[1:-1].strip()
@@ -87,6 +81,13 @@ def company_key(name: str | None) -> str:
     """Matching key: "ПАО «КАМАЗ»" -> "kamaz", "Proton Holdings" -> "proton"."""
     if not name:
         return ""
+    if _extractor_key is not None:
+        try:
+            base = _extractor_key(name)
+            if base:
+                return " ".join(_fold(t) for t in base.split())
+        except Exception:
+            pass
     tokens = name_tokens(name)
     if not tokens:  # a name made only of legal words: keep them rather than nothing
         tokens = _TOKEN.findall(name.lower())
@@ -110,3 +111,13 @@ def keys_match(a: str, b: str, threshold: float = 90.0) -> bool:
     if len(short) < 5:  # short names: only exact or inflected matches are safe
         return False
     return fuzz.ratio(a, b) >= threshold
+
+
+def known_company(name: str):
+    """The extractor's reference entry for a company name (canonical name, country,
+    aliases), or None when unknown or the reference is not available."""
+    try:
+        from kzinvest.extract.companies import lookup_company
+        return lookup_company(name)
+    except Exception:
+        return None

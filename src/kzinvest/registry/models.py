@@ -58,17 +58,25 @@ class CompanyAlias(Base):
     key: Mapped[str] = mapped_column(String(500), index=True)
 
 
+def _rest(lead: str) -> list[str]:
+    return [c for c in ("date", "stage_rank", "last_seen", "region", "sector",
+                        "investor_country") if c != lead]
+
+
 class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
-        # The filtered list sorts by amount inside a filter: composite indexes let SQLite
-        # walk the index in order instead of sorting (p95 < 50 ms at 100k projects).
-        Index("ix_projects_region_usd", "region", "amount_usd"),
-        Index("ix_projects_sector_usd", "sector", "amount_usd"),
-        Index("ix_projects_country_usd", "investor_country", "amount_usd"),
-        Index("ix_projects_stage_last_seen", "stage_rank", "last_seen"),
+        # The filtered list: each filter column leads one index, followed by the sort by
+        # amount and then every other filter column, so that counting and filtering read
+        # only the index (benchmarks/registry_bench.py: p95 < 50 ms at 100k projects).
+        Index("ix_projects_region_usd", "region", "amount_usd", *_rest("region")),
+        Index("ix_projects_sector_usd", "sector", "amount_usd", *_rest("sector")),
+        Index("ix_projects_country_usd", "investor_country", "amount_usd", *_rest("investor_country")),
+        Index("ix_projects_stage_last_seen", "stage_rank", "last_seen", "date", "amount_usd",
+              "region", "sector", "investor_country"),
         Index("ix_projects_amount_usd", "amount_usd"),
-        Index("ix_projects_date", "date"),
+        Index("ix_projects_date", "date", "amount_usd", "stage_rank", "last_seen", "region",
+              "sector", "investor_country"),
         Index("ix_projects_jobs", "jobs"),
         Index("ix_projects_investor", "investor"),
     )

@@ -162,8 +162,20 @@ def _order(store, sort: str | None):
 
 # --- shapes ----------------------------------------------------------------------------------
 
-def _project_dicts(store, s: Session, rows: list[tuple[Project, str]]) -> list[dict]:
-    ids = [p.id for p, _ in rows]
+# Columns a project dict is made of (never search_text: it can be long and is not shown).
+PROJECT_COLS = [getattr(Project, f) for f in SPEC_FIELDS] + [
+    Project.id, Project.company_id, Project.first_seen, Project.last_seen, Project.health,
+    Project.conflicts, Project.sources_count, Project.mentions_count]
+
+
+def project_select(store):
+    return select(*PROJECT_COLS, status_expr(store).label("status"))
+
+
+def _project_dicts(store, s: Session, rows) -> list[dict]:
+    """Project rows (from project_select) with their sources and events, in two queries."""
+    items = [dict(r._mapping) for r in rows]
+    ids = [d["id"] for d in items]
     sources: dict[int, dict[int, dict]] = defaultdict(dict)
     events: dict[int, list[dict]] = defaultdict(list)
     if ids:
@@ -177,20 +189,17 @@ def _project_dicts(store, s: Session, rows: list[tuple[Project, str]]) -> list[d
                 "document_id": doc_id, "source": src, "url": url, "title": title,
                 "published": pub, "evidence": []})
             entry["evidence"].extend(ev or [])
-        for e in s.scalars(select(ProjectEvent).where(ProjectEvent.project_id.in_(ids))
-                           .order_by(ProjectEvent.date.is_(None), ProjectEvent.date,
-                                     ProjectEvent.id)):
-            events[e.project_id].append({"stage": e.stage, "date": e.date,
-                                         "document_id": e.document_id})
-    out = []
-    for p, status in rows:
-        d = {f: getattr(p, f) for f in SPEC_FIELDS}
-        d.update(id=p.id, status=status, company_id=p.company_id, first_seen=p.first_seen,
-                 last_seen=p.last_seen, health=p.health, conflicts=p.conflicts or {},
-                 sources_count=p.sources_count, mentions_count=p.mentions_count,
-                 sources=list(sources[p.id].values()), events=events[p.id])
-        out.append(d)
-    return out
+        for pid, stage, date, doc_id in s.execute(
+                select(ProjectEvent.project_id, ProjectEvent.stage, ProjectEvent.date,
+                       ProjectEvent.document_id)
+                .where(ProjectEvent.project_id.in_(ids))
+                .order_by(ProjectEvent.date.is_(None), ProjectEvent.date, ProjectEvent.id)):
+            events[pid].append({"stage": stage, "date": date, "document_id": doc_id})
+    for d in items:
+        d["conflicts"] = d["conflicts"] or {}
+        d["sources"] = list(sources[d["id"]].values())
+        d["events"] = events[d["id"]]
+    return items
 
 
 # --- the contract ----------------------------------------------------------------------------
@@ -198,11 +207,11 @@ def _project_dicts(store, s: Session, rows: list[tuple[Project, str]]) -> list[d
 def list_projects(store, flt: ProjectFilter | None = None) -> dict:
     flt = flt or ProjectFilter()
     with store.read() as s:
-        base = apply_filter(store, select(Project, status_expr(store)), flt)
+        base = apply_filter(store, project_select(store), flt)
         total = s.scalar(apply_filter(store, select(func.count(Project.id)), flt))
         rows = s.execute(base.order_by(*_order(store, flt.sort))
                          .limit(max(0, int(flt.limit))).offset(max(0, int(flt.offset)))).all()
-        return {"items": _project_dicts(store, s, [tuple(r) for r in rows]), "total": total}
+        return {"items": _project_dicts(store, s, rows), "total": total}
 
 
 def iter_projects(store, flt: ProjectFilter | None = None, batch: int = 500):
@@ -220,11 +229,10 @@ def iter_projects(store, flt: ProjectFilter | None = None, batch: int = 500):
 
 def get_project(store, project_id: int) -> dict | None:
     with store.read() as s:
-        row = s.execute(select(Project, status_expr(store))
-                        .where(Project.id == int(project_id))).first()
+        row = s.execute(project_select(store).where(Project.id == int(project_id))).first()
         if row is None:
             return None
-        d = _project_dicts(store, s, [tuple(row)])[0]
+        d = _project_dicts(store, s, [row])[0]
         from kzinvest.registry.models import Override
         d["overrides"] = [{"field": o.field, "value": o.value, "who": o.who,
                            "at": o.created_at.isoformat(timespec="seconds")}

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kzinvest.model import STAGES
-from kzinvest.normalise.names import company_key, display_name, keys_match
+from kzinvest.normalise.names import company_key, display_name, keys_match, known_company
 from kzinvest.registry.models import Company, CompanyAlias, Mention, Project
 
 # Amounts of one project may be revised (100 -> 150 mln); a factor beyond this means a
@@ -161,6 +161,15 @@ def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
     names = record_names(investor, aliases)
     if not names:
         return None
+    # A company the reference list knows brings its canonical name, aliases (both
+    # scripts) and country: "Хендай" then finds "Hyundai".
+    for n in list(names):
+        known = known_company(n)
+        if known is not None and not getattr(known, "is_agency", False):
+            if country is None or known.country in (None, country):
+                names = [known.name] + [a for a in (*names, *known.aliases) if a != known.name]
+                country = country or known.country
+            break
     keys = [company_key(n) for n in names]
     cid = index.lookup(keys, country)
     if cid is None:

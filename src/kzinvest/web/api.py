@@ -392,7 +392,7 @@ def edit(body: EditIn, project_id: int = PathParam(ge=1, le=MAX_ID),
             raise HTTPException(404, f"project {project_id} not found")
         except ValueError as e:
             raise HTTPException(422, str(e))
-    ctx.cache.clear()
+    ctx.invalidate()
     return ctx.q.get_project(ctx.store, project_id)
 
 
@@ -426,7 +426,7 @@ def ingest(background: BackgroundTasks,
             before = _max_project_id(ctx)
             summary = ctx.store.ingest([target], progress=False)
             new_ids = _new_project_ids(ctx, summary, before)
-    ctx.cache.clear()
+    ctx.invalidate()
     from kzinvest.web import webhooks
     hooks = ctx.webhooks if ctx.webhooks is not None else webhooks.load_webhooks()
     if hooks and new_ids:

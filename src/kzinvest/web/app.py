@@ -124,6 +124,13 @@ class WebContext:
         self.webhooks = webhooks      # None -> read from the environment when needed
         self.write_lock = threading.Lock()
 
+    def invalidate(self) -> None:
+        """After a write: drop every cached aggregate and recompute the overview's in the
+        background, so the next visitor does not pay for it."""
+        self.cache.clear()
+        if self.cache.ttl > 0:
+            threading.Thread(target=_warm_ctx, args=(self,), daemon=True).start()
+
     def make_filter(self, **kw: Any) -> Any:
         clean = {k: v for k, v in kw.items() if v is not None and v != ""}
         return self.q.ProjectFilter(**clean)
@@ -241,9 +248,13 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
 
 
 def _warm(app: FastAPI) -> None:
+    _warm_ctx(app.state.kz)
+
+
+def _warm_ctx(ctx: WebContext) -> None:
     from kzinvest.web import pages
     try:
-        pages._overview_data(app.state.kz)
+        pages._overview_data(ctx)
     except Exception:  # pragma: no cover - warming is best effort
         logging.getLogger("kzinvest.web").exception("cache warm-up failed")
 

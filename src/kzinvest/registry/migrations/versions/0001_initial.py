@@ -14,6 +14,11 @@ branch_labels = None
 depends_on = None
 
 
+def _rest(lead: str) -> list[str]:
+    return [c for c in ("date", "stage_rank", "last_seen", "region", "sector",
+                        "investor_country") if c != lead]
+
+
 def upgrade() -> None:
     op.create_table(
         "documents",
@@ -78,12 +83,18 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime, nullable=False),
     )
     op.create_index("ix_projects_company_id", "projects", ["company_id"])
-    op.create_index("ix_projects_region_usd", "projects", ["region", "amount_usd"])
-    op.create_index("ix_projects_sector_usd", "projects", ["sector", "amount_usd"])
-    op.create_index("ix_projects_country_usd", "projects", ["investor_country", "amount_usd"])
-    op.create_index("ix_projects_stage_last_seen", "projects", ["stage_rank", "last_seen"])
+    # Filter indexes carry every filter column, so counts and filters never touch the table.
+    op.create_index("ix_projects_region_usd", "projects", ["region", "amount_usd", *_rest("region")])
+    op.create_index("ix_projects_sector_usd", "projects", ["sector", "amount_usd", *_rest("sector")])
+    op.create_index("ix_projects_country_usd", "projects",
+                    ["investor_country", "amount_usd", *_rest("investor_country")])
+    op.create_index("ix_projects_stage_last_seen", "projects",
+                    ["stage_rank", "last_seen", "date", "amount_usd", "region", "sector",
+                     "investor_country"])
     op.create_index("ix_projects_amount_usd", "projects", ["amount_usd"])
-    op.create_index("ix_projects_date", "projects", ["date"])
+    op.create_index("ix_projects_date", "projects",
+                    ["date", "amount_usd", "stage_rank", "last_seen", "region", "sector",
+                     "investor_country"])
     op.create_index("ix_projects_jobs", "projects", ["jobs"])
     op.create_index("ix_projects_investor", "projects", ["investor"])
     op.create_table(
