@@ -48,7 +48,8 @@ _LATIN = re.compile(
     rf"(?<![\w.@/])({_LAT_WORD}(?:{_LAT_PAREN}|{_LAT_LINK}{_LAT_WORD})*{_LAT_PAREN}?{_LAT_SUFFIX}?)(?![\w@])"
 )
 _CYR_AFTER_HEAD = re.compile(
-    rf"(?i:\b{HEAD})\s+((?:[А-ЯЁ][а-яёA-Za-z]*(?:-[А-ЯЁа-яё]+)?)(?:\s+[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?){{0,2}})"
+    rf"(?i:\b{HEAD})\s+((?:[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?)(?:\s+[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?){{0,2}})"
+    r"(?![А-ЯЁа-яёA-Za-z])"
 )
 
 # Latin words that are not companies in Russian news.
@@ -88,7 +89,7 @@ _PLAN_VERB = re.compile(r"планиру|намерен|собира|готов\
 _MEETING = re.compile(r"встреч|встретил|переговор|форум|конференц|совещани|заседани|брифинг|визит")
 _CLAUSE_ROLE = [
     ("brand", re.compile(r"\bмар(ки|ок|ка)\b|бренд|\bмодел(и|ь|ей)\b")),
-    ("contractor", re.compile(r"подрядчик|генподрядчик|отвечает за проектирование|поставит|поставляет|"
+    ("contractor", re.compile(r"подрядчик|генподрядчик|отвечает за проектирование|поставит|поставляет|сырь[её]м|"
                               r"поставщик|закуп\w* (технологического )?оборудован")),
     ("lender", re.compile(r"\bзайм\w*|кредит\w*|финансирование проекта осуществлял")),
     ("owner", re.compile(r"акционер\w*|покупател\w*|крупнейшим партнером")),
@@ -103,7 +104,7 @@ _DESCRIBED_HEAD = re.compile(
     r"металлургическ\w+|химическ\w+|технологическ\w+))*"
     r"\s+(компани[яиейю]|компаний|инвестор\w*|производител\w+|холдинг\w*|сторон[аыеуой]|капитал\w*|"
     r"предпринимател\w+|партн[её]р\w*|концерн\w*|корпораци\w+|групп\w+|фирм\w+|бизнесмен\w*|"
-    r"бизнес\w*|инвесторами)\b")
+    r"инвесторами)\b")
 _FROM_COUNTRY_HEAD = re.compile(
     r"(компани[яиейю]|компаний|инвестор\w*|производител\w+|холдинг\w*|предпринимател\w+|"
     r"партн[её]р\w*|бизнесмен\w*)\s+(\w+\s+)?из\s+$", re.I)
@@ -156,7 +157,7 @@ def add_ner_orgs(text: str, mentions: list[OrgMention], spans: list[tuple[int, i
         if any(start < m.end and m.start < end for m in mentions):
             continue
         chunk = text[start:end].strip(" «»\"“”")
-        if len(chunk) < 3 or not re.search(r"[A-ZА-ЯЁ]", chunk[:1]):
+        if len(chunk) < 3 or not re.search(r"[A-ZА-ЯЁ]", chunk[:1]) or re.search(r"\d", chunk):
             continue
         mention = _named(text, start, end)
         if mention.role is None and mention.country is None and not lookup_company(chunk):

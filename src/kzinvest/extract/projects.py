@@ -113,10 +113,15 @@ def _analyse(text: str) -> list[SentenceInfo]:
         low = info.sent.text.lower()
         info.stage = stage_of(info.sent.text)
         info.background = bool(cues.BACKGROUND.search(info.sent.text))
-        info.meeting = bool(cues.MEETING.search(low))
+        info.meeting = bool(cues.MEETING.search(low)) or _dateline(info.sent.text)
         info.aggregate = bool(cues.AGGREGATE.search(low))
         info.facility = any(p.search(low) for p in facility)
     return infos
+
+
+def _dateline(sentence: str) -> bool:
+    """"Астана, 3 июня 2024": the place an agency files from, not a project's place."""
+    return len(sentence) < 50 and bool(_YEAR.search(sentence))
 
 
 def _could_hold_project(sentence: str) -> bool:
@@ -148,6 +153,10 @@ def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[
     """Which investors own which sentences. Two passes: organisations that turn out not to be
     investors (a shareholder, an official's employer) must not interrupt their neighbours."""
     entities: dict[str, Entity] = {}
+    for info in infos:   # names first, so a description in the headline can find its name
+        for m in info.orgs:
+            if not m.described and m.role in (None, "employer"):
+                _entity_for(m, entities)
     mentioned = {info.sent.index: _entities_in(info, entities) for info in infos}
     owner = _own(infos, mentioned, set(map(id, entities.values())))
     investors = [e for e in entities.values() if _is_investor(e, infos, owner)]
@@ -172,7 +181,8 @@ def _own(infos, mentioned, allowed: set[int]) -> dict[int, list[Entity]]:
                     in_paragraph.append(e)
         anonymous = None
         if not in_paragraph and cues.TRANSITION.search(members[0].sent.text) and \
-                any(i.money or i.jobs for i in members) and any(i.facility for i in members):
+                not re.match(r"\s*\w+\s+этап", members[0].sent.text) and \
+                any(i.money for i in members) and any(i.facility for i in members):
             # "Третий меморандум предусматривает ..." — an undertaking whose investor is not named.
             anonymous = Entity(f"~anon{number}", [], described=True)
         for info in members:
@@ -193,8 +203,10 @@ def _own(infos, mentioned, allowed: set[int]) -> dict[int, list[Entity]]:
             current = list(in_paragraph)
         elif anonymous is not None:
             current = [anonymous]
-    # Sentences before the first investor (headline, lead) describe the main project.
-    first = next((i for i, info in enumerate(infos) if owner[info.sent.index]), None)
+    # Sentences before the first investor (headline, lead) describe the main project — the
+    # first investor named for what it does, not a company whose director met an official.
+    first = next((i for i, info in enumerate(infos) if owner[info.sent.index] and
+                  any(m.role != "employer" for e in owner[info.sent.index] for m in e.mentions)), None)
     if first is not None:
         for info in infos[:first]:
             if not info.background:
@@ -206,9 +218,7 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
     found: list[Entity] = []
     named = [m for m in info.orgs if m.role is None and not m.described]
     for m in info.orgs:
-        if m.role is not None and m.role != "parent":
-            continue
-        if m.role == "parent":
+        if m.role is not None and m.role != "employer":
             continue
         if m.described:
             if info.aggregate or any(not n.described and 0 <= n.start - m.end < 40 for n in info.orgs):
@@ -217,7 +227,8 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
             if target is None:
                 key = f"~{m.country or '??'}"
                 target = entities.setdefault(key, Entity(key, [], described=True))
-            target.mentions.append(m)
+            if not any(x is m for x in target.mentions):
+                target.mentions.append(m)
         else:
             target = _entity_for(m, entities)
         if target not in found:
@@ -231,7 +242,8 @@ def _entity_for(m: OrgMention, entities: dict[str, Entity]) -> Entity:
         if entity.described:
             continue
         if _same_company(key, entity.key, m, entity):
-            entity.mentions.append(m)
+            if not any(x is m for x in entity.mentions):
+                entity.mentions.append(m)
             return entity
     entity = entities[key] = Entity(key, [m])
     return entity
@@ -278,8 +290,10 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
         own = [i for i in infos if entity in owner[i.sent.index]]
         segments: list[list[SentenceInfo]] = []
         current_sector = None
+        named_yet = False
         for info in own:
-            sector = _strong_sector(info.sent.text)
+            named_yet = named_yet or any(m in entity.mentions for m in info.orgs)
+            sector = _strong_sector(info.sent.text) if named_yet or entity.described else None
             mentions_entity = any(m in entity.mentions for m in info.orgs)
             starts_new = (segments and sector and current_sector and not info.aggregate and (
                 sector != current_sector and mentions_entity and info.facility or
@@ -369,7 +383,7 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
 
 
 def _abroad(u: Undertaking) -> bool:
-    return any(p.kind == "foreign" and info.facility for info in u.sentences for p in info.places)
+    return any(p.kind == "foreign" for info in u.sentences for p in info.places)
 
 
 def _entity_country(entity: Entity) -> str | None:

@@ -16,6 +16,9 @@ the predicate does (for and_ it keeps one indexable conjunct): it only prunes.
 from __future__ import annotations
 
 from yargy import Parser
+from yargy.parser import State, prepare_match, prepare_trees
+from yargy.tree import Node
+from yargy.span import resolve_spans
 from yargy.predicates.bank import (
     DictionaryPredicate, TypePredicate, caseless, eq, in_, in_caseless,
 )
@@ -129,10 +132,32 @@ class LookaheadParser(Parser):
             checks = [(p, _production_check(p, nullable, first)) for p in r.productions]
             r.predict = _predictor(r.productions, checks)
 
+    def predict(self, column, next_column, rule):
+        # yargy skips rule.predict after the last token; here it is asked too
+        token = next_column.token if next_column else None
+        for index, production in enumerate(rule.predict(token)):
+            node = Node(rule, production, rank=index, children=[])
+            column.append(State(rule, production, dot_index=0, start_column=column,
+                                stop_column=column, node=node))
+
+    def findall(self, text):
+        """As Parser.findall, but only the matches that survive the overlap
+        resolution are interpreted (yargy interprets every candidate span)."""
+        trees = sorted(prepare_trees(self.matches(text)))
+        best = {}
+        for tree in trees:
+            best.setdefault(tree.range, tree)
+        for span in resolve_spans(list(best)):
+            match = prepare_match(best[span])
+            if match:
+                yield match
+
 
 def _predictor(productions, checks):
+    empty = [p for p, check in checks if check is None]
+
     def predict(token):
-        if token is None:
-            return productions
+        if token is None:          # after the last token only an empty production fits
+            return empty
         return [p for p, check in checks if check is None or check(token)]
     return predict
