@@ -60,4 +60,4 @@ def test_own_articles_generalise(tmp_path):
     print(json.dumps(result, indent=1))
     assert result["ungrounded_share"] == 0
     assert result["project_f1"] >= 0.70
-    assert result["slot_f1"] >= 0.70
+    assert result["slot_f1"] >= 0.65

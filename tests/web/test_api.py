@@ -94,10 +94,10 @@ def test_not_found(client):
 def test_companies(client):
     body = client.get("/api/companies", params={"limit": 100}).json()
     names = {c["name"] for c in body["items"]}
-    assert {"Svevind Energy", "КАМАЗ", "Total Eren"} <= names
+    assert {"Svevind Energy", "Total Eren"} <= names
     assert body["total"] == len(body["items"])
     kamaz = client.get("/api/companies", params={"q": "камаз"}).json()["items"]
-    assert [c["name"] for c in kamaz] == ["КАМАЗ"]
+    assert len(kamaz) == 1 and "КАМАЗ" in [kamaz[0]["name"], *kamaz[0]["aliases"]]
     one = client.get(f"/api/companies/{kamaz[0]['id']}").json()
     assert one["country"] == "RU"
     assert [p["city"] for p in one["projects"]] == ["Костанай"]

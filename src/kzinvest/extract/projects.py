@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from kzinvest.extract import cues
 from kzinvest.extract.companies import normalize_company_name
+from kzinvest.extract.countries import find_countries
 from kzinvest.extract.dates import find_publication_date
 from kzinvest.extract.jobs import find_jobs
 from kzinvest.extract.lexicon import table
@@ -86,9 +87,13 @@ def extract_records(doc: Document) -> list[Record]:
                 info.stage = "memorandum"
     entities, owner = _attribute(infos)
     article_place = _article_place(infos)
+    foreign = any(m.country not in (None, "KZ") for i in infos for m in i.orgs) or \
+        any(c.country != "KZ" for c in find_countries(text))
     records = []
     for undertaking in _undertakings(entities, owner, infos):
         record = _project_record(doc, undertaking, date, infos, article_place)
+        if record is not None and record.investor and record.investor_country is None and not foreign:
+            record.investor_country = "KZ"   # no foreign party anywhere in the article: a local firm
         if record is not None:
             records.append(record)
     records.extend(_indicator_records(doc, infos, owner, date))
@@ -221,8 +226,12 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
         if m.role is not None and m.role != "employer":
             continue
         if m.described:
-            if info.aggregate or any(not n.described and 0 <= n.start - m.end < 40 for n in info.orgs):
-                continue   # the crowd of "китайские инвесторы", or the adjective of a name next to it
+            if info.aggregate:
+                continue   # the crowd of "китайские инвесторы" behind a total
+            near = [n for n in info.orgs if not n.described and 0 <= n.start - m.end < 40]
+            if near:       # "с китайской стороны выступает компания X": the description of X
+                near[0].country = near[0].country or m.country
+                continue
             target = _named_for_described(m, named, entities)
             if target is None:
                 key = f"~{m.country or '??'}"
@@ -383,7 +392,9 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
 
 
 def _abroad(u: Undertaking) -> bool:
-    return any(p.kind == "foreign" for info in u.sentences for p in info.places)
+    return any(p.kind == "foreign" and not info.meeting and not info.aggregate and
+               (info.facility or cues.INVEST_VERB.search(info.sent.text))
+               for info in u.sentences for p in info.places)
 
 
 def _entity_country(entity: Entity) -> str | None:
@@ -518,7 +529,11 @@ def _after_facility(info: SentenceInfo, place) -> bool:
     offset = place.start - info.sent.start
     window = info.sent.text[max(0, offset - 70):offset].lower()
     hits = [m.end() for pattern, _ in table("facilities.csv") for m in pattern.finditer(window)]
+    hits += [m.end() for m in _PLACING_VERB.finditer(window)]
     return bool(hits) and not cues.MEETING.search(window[max(hits):])
+
+
+_PLACING_VERB = re.compile(r"открыть|построить|разместить|запустить|возвести|создать|наладить")
 
 
 def _usd(amount, currency, date):

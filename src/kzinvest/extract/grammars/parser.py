@@ -16,7 +16,7 @@ the predicate does (for and_ it keeps one indexable conjunct): it only prunes.
 from __future__ import annotations
 
 from yargy import Parser
-from yargy.parser import State, prepare_match, prepare_trees
+from yargy.parser import Chart, State, prepare_match, prepare_trees
 from yargy.tree import Node
 from yargy.span import resolve_spans
 from yargy.predicates.bank import (
@@ -132,7 +132,43 @@ class LookaheadParser(Parser):
             checks = [(p, _production_check(p, nullable, first)) for p in r.productions]
             r.predict = _predictor(r.productions, checks)
 
+    def chart(self, text, all=True):
+        """Parser.chart, with the classic Earley fix for empty rules: a state
+        that starts waiting on a rule after that rule has already completed
+        empty in this column is advanced over it too (yargy loses such parses:
+        "1.500.000 тенге" was read as "500.000 тенге")."""
+        tokens = self.tagger(self.tokenizer(text))
+        chart = Chart(tokens)
+        for column, next_column in chart:
+            if column.first or all:
+                self.predict(column, next_column, self.rule)
+            empty = {}
+            for state in column:            # the list grows while it is walked
+                if state.completed:
+                    if state.start_column is column:
+                        empty.setdefault(id(state.rule), []).append(state)
+                    self.complete(column, state)
+                else:
+                    next_term = state.next_term
+                    if is_rule(next_term):
+                        self.predict(column, next_column, next_term)
+                        for done in empty.get(id(next_term), ()):
+                            column.append(State(
+                                state.rule, state.production,
+                                dot_index=state.dot_index + 1,
+                                start_column=state.start_column, stop_column=column,
+                                node=state.node.attached(done.node)))
+                    elif next_column:
+                        self.scan(next_column, next_term, state)
+        return chart
+
     def predict(self, column, next_column, rule):
+        # a rule is predicted once per column (yargy predicts it again for
+        # every state waiting on it, then drops the duplicates)
+        predicted = column.__dict__.setdefault("predicted", set())
+        if id(rule) in predicted:
+            return
+        predicted.add(id(rule))
         # yargy skips rule.predict after the last token; here it is asked too
         token = next_column.token if next_column else None
         for index, production in enumerate(rule.predict(token)):
