@@ -15,14 +15,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Loads the sample articles into the embedded database, then serves the dashboard.
 demo: install
-	$(BIN)/kzinvest extract samples/
+	KZINVEST_DB=sqlite:///$(DB) $(BIN)/kzinvest ingest samples/
+	KZINVEST_DB=sqlite:///$(DB) $(BIN)/kzinvest serve --host 127.0.0.1 --port 8000
 
 test: install
 	$(BIN)/pytest -q
 
 bench: install
 	$(BIN)/python benchmarks/extract_bench.py
+	$(BIN)/python benchmarks/registry_bench.py
+	$(BIN)/python benchmarks/api_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

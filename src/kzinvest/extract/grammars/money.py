@@ -66,9 +66,11 @@ SEP_COMMA = and_(type(NUMSEP), eq(","))
 SEP_DOT = and_(type(NUMSEP), eq("."))
 
 DIGITS = or_(
-    rule(HEAD, rule(type(NUMSPACE), GROUP).repeatable(), rule(SEP_COMMA, INT_).optional()),
-    rule(HEAD, rule(SEP_COMMA, GROUP).repeatable(min=2), rule(SEP_DOT, INT_).optional()),
-    rule(HEAD, rule(SEP_DOT, GROUP).repeatable(min=2), rule(SEP_COMMA, INT_).optional()),
+    rule(HEAD, or_(
+        rule(rule(type(NUMSPACE), GROUP).repeatable(), rule(SEP_COMMA, INT_).optional()),
+        rule(rule(SEP_COMMA, GROUP).repeatable(min=2), rule(SEP_DOT, INT_).optional()),
+        rule(rule(SEP_DOT, GROUP).repeatable(min=2), rule(SEP_COMMA, INT_).optional()),
+    )),
     rule(INT_, rule(type(NUMSEP), INT_).optional()),
 )
 
@@ -222,18 +224,28 @@ SUF = SUFFIX_CURRENCY.interpretation(MoneyFact.suf)
 # "от 10 до 15", "от 10 — 15"; without "от" only a dash: "10-15"
 OT_SEP = or_(rule(DASH), rule(caseless("до")))
 SEP = rule(DASH)
-START = or_(rule(OT, LOW, OT_SEP), rule(LOW, SEP))   # first amount and separator
 
+
+def _prefix_tail(sep):
+    """After "$10": an optional second amount, "$10-15 млн", "$10 — $15 млн"."""
+    return rule(sep, PRE2.optional(), HIGH).optional()
+
+
+def _suffix_tail(sep):
+    """After an amount with no prefix: the currency, perhaps after a second
+    amount: "10-15 млн долларов", "10 - $15 млн", "от 10 до 15 млрд тенге"."""
+    return or_(
+        rule(sep, or_(rule(PRE2, HIGH, SUF.optional()), rule(HIGH, SUF))),
+        SUF,
+    )
+
+
+# The order of the parts is fixed; the factoring keeps the Earley chart small.
 MONEY = rule(
     QUALIFIER.optional(),
     or_(
-        # prefix currency first: no suffix after it
-        rule(OT.optional(), PRE, LOW),
-        rule(OT, PRE, LOW, OT_SEP, PRE2.optional(), HIGH),
-        rule(PRE, LOW, SEP, PRE2.optional(), HIGH),
-        # no prefix on the first amount: a currency on the second or after
-        rule(START, PRE2, HIGH, SUF.optional()),
-        rule(START, HIGH, SUF),
-        rule(OT.optional(), LOW, SUF),
+        rule(OT, or_(rule(PRE, LOW, _prefix_tail(OT_SEP)), rule(LOW, _suffix_tail(OT_SEP)))),
+        rule(PRE, LOW, _prefix_tail(SEP)),       # a prefix currency: no suffix after it
+        rule(LOW, _suffix_tail(SEP)),
     ),
 ).interpretation(MoneyFact)
