@@ -189,16 +189,6 @@ def test_city_lookups():
     assert city_region("Талдыкорган") == "KZ-33"
 
 
-def test_speed():
-    find_places("прогрев")
-    text = ("В Туркестанской области, в Шымкенте и в Семее построят заводы. " * 80)[:5000]
-    t = time.perf_counter()
-    for _ in range(20):
-        find_places(text)
-    per_call = (time.perf_counter() - t) / 20
-    assert per_call < 0.02  # the target is ~2 ms; keep slack for slow CI machines
-
-
 DEV = Path(__file__).resolve().parents[2] / "shared" / "dev" / "articles"
 
 

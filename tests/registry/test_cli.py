@@ -135,3 +135,10 @@ def test_stats_and_exports(cli, corpus, tmp_path):
     assert 46 < lon < 88 and 40 < lat < 56
     comp = json.loads(cli("companies", "--json", "--q", "фирма1").stdout)
     assert comp["total"] >= 1 and comp["items"][0]["projects_count"] >= 1
+
+
+def test_dask_engine_extracts_in_parallel_and_writes_serially(store, corpus):
+    s = store.ingest([str(corpus)], engine="dask", workers=2, extract=fake_extract.fake_extract)
+    assert s.documents_new == 30 and s.records == 30 and s.projects_new == 10
+    again = store.ingest([str(corpus)], engine="dask", workers=2, extract=fake_extract.fake_extract)
+    assert again.documents_duplicate == 30

@@ -202,3 +202,16 @@ def test_reference_list_joins_spellings_fuzzy_matching_cannot(store):
     assert c["name"] == "Hyundai" and c["country"] == "KR"
     [p] = projects(store)
     assert p["stage"] == "construction"
+
+
+def test_stalled_months_from_environment(db_url, monkeypatch):
+    from kzinvest.registry.store import open_store
+    monkeypatch.setenv("KZINVEST_STALLED_MONTHS", "48")
+    s = open_store(db_url, today="2026-01-01")
+    assert s.stalled_months == 48 and s.stalled_cutoff() == "2022-01-01"
+    article(s, dict(investor="Sinotruk", investor_country="CN", region="KZ-35",
+                    sector="automotive", stage="memorandum"), published="2022-03-01")
+    assert projects(s, stalled=True) == []
+    s.today = "2027-01-01"
+    assert len(projects(s, stalled=True)) == 1
+    s.close()

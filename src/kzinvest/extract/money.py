@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kzinvest.extract.numbers import SPACE_CHARS, multiplier_value, parse_number
 
@@ -40,7 +41,7 @@ _TRIGGER = re.compile(
     r"|dollar|euro|yuan|rouble|ruble|pound)",
     re.I,
 )
-_BEFORE, _AFTER = 70, 50      # window around a trigger, in characters
+_BEFORE, _AFTER = 55, 35      # window around a trigger, in characters
 
 # Exchange-rate tickers: "USD 449,50 ▲  EUR 486,12 ▼", "$ 61,20  € 63,45  ₸ 0,13".
 _SP = "[" + SPACE_CHARS + "]"
@@ -135,14 +136,22 @@ def _is_ticker(text: str, start: int, end: int) -> bool:
     return len(_TICKER_PAIR.findall(line)) >= 2
 
 
-def _build(text: str, off: int, match) -> tuple[Money | None, int | None]:
+@lru_cache(maxsize=4096)
+def _parse(window: str) -> tuple:
+    """yargy matches in a window -> ((match end, raw fact), ...), offsets
+    relative to the window.  Cached on the window text: boilerplate (rate
+    tickers, repeated lines of syndicated news) is parsed once."""
+    return tuple((match.span.stop, match.tree.interpret().fact)
+                 for match in _get_parser().findall(window))
+
+
+def _build(text: str, off: int, stop: int, raw) -> tuple[Money | None, int | None]:
     """A yargy match in ``text[off:...]`` -> (Money or None, retry offset).
 
     The retry offset is set for a range that does not hold ("2024 — 5 млн
     долларов"): the text is read again from the second amount."""
-    fact = match.fact
-    raw = fact._raw
-    cur = fact.pre or fact.pre2 or fact.suf
+    pre, suf = _part(raw, "pre"), _part(raw, "suf")
+    cur = pre or _part(raw, "pre2") or suf         # as written first
     low_res, high_res = _part(raw, "low"), _part(raw, "high")
     retry = off + _span(high_res)[0] if high_res is not None else None
     if cur is None:
@@ -165,27 +174,29 @@ def _build(text: str, off: int, match) -> tuple[Money | None, int | None]:
         if high < low:
             return None, retry
 
-    starts = [_span(r)[0] for r in (_part(raw, "ot"), _part(raw, "pre"), low_res)
-              if r is not None]
-    start, end = off + min(starts), off + match.span.stop
-    if text[start - 2:start].rstrip(".,")[-1:].isdigit() and text[start - 1:start] in (".", ","):
-        return None, None       # "1.2.500 тенге": inside another number
+    low_start = off + _span(low_res)[0]
+    if text[low_start - 1:low_start] in (".", ",") and text[low_start].isdigit():
+        return None, None       # "1.2.500 тенге": the tail of another number
+    starts = [off + _span(r)[0] for r in (_part(raw, "ot"), pre) if r is not None]
+    start, end = min(starts + [low_start]), off + stop
     if text[end - 1] == "." and _SENTENCE_AFTER.match(text, end):
         end -= 1          # "... $1,5 млрд." : the dot closes the sentence
     if not has_mult and _is_ticker(text, start, end):
         return None, None
-    pre = fact.pre
-    if not fact.suf and not has_mult and pre is not None and pre.code.isalpha() \
-            and text[start:start + 3].isalpha() and _TICKER_AFTER.match(text, end):
-        # "USD 449,50" followed by a rate sign or another code: a ticker, not money
-        return None, None
+    if suf is None and not has_mult and pre is not None and _TICKER_AFTER.match(text, end):
+        a, b = _span(pre)
+        if text[off + a:off + b].isalpha():
+            # "USD 449,50" followed by a rate sign or another code: a ticker
+            return None, None
 
     qualifier = None
     if high is None:
-        qualifier = fact.qualifier or ("over" if fact.ot else None)
+        qual = _part(raw, "qualifier")
+        qualifier = qual.normalized if qual is not None else (
+            "over" if _part(raw, "ot") is not None else None)
     return Money(start=start, end=end, text=text[start:end], amount=float(low),
                  amount_max=float(high) if high is not None else None,
-                 currency=cur.code, qualifier=qualifier), None
+                 currency=cur.normalized.code, qualifier=qualifier), None
 
 
 # --- windows --------------------------------------------------------------------
@@ -222,15 +233,14 @@ def _windows(text: str) -> list[tuple[int, int]]:
 
 def find_money(text: str) -> list[Money]:
     """All money amounts in ``text``, sorted by position, non-overlapping."""
-    parser = _get_parser()
     out: list[Money] = []
     last_end = -1
     for a, b in _windows(text):
         pos = max(a, last_end)
         while pos < b:
             retry = None
-            for match in parser.findall(text[pos:b]):
-                money, retry = _build(text, pos, match)
+            for stop, raw in _parse(text[pos:b]):
+                money, retry = _build(text, pos, stop, raw)
                 if money is not None:
                     retry = None
                     if money.start >= last_end:

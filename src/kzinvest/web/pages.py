@@ -307,6 +307,8 @@ def region(code: str, request: Request, ctx: WebContext = Depends(get_ctx)):
     ind = ctx.q.list_indicators(ctx.store, region=code, limit=20, offset=0)
     m = choropleth([{"key": code, "usd": 1, "projects": 1}], t)    # a locator map: this region only
     m["legend"] = []
+    for r in m["regions"]:
+        r["usd"], r["projects"] = None, 0
     return render(request, "region.html", code=code, totals=tot, items=res["items"], total=res["total"],
                   page=page, pages=max(1, math.ceil(res["total"] / PAGE_SIZE)),
                   sectors=bars(ctx.stats(flt, "sector"), t.sector,

@@ -241,11 +241,9 @@ def _suffix_tail(sep):
 
 
 # The order of the parts is fixed; the factoring keeps the Earley chart small.
-MONEY = rule(
-    QUALIFIER.optional(),
-    or_(
-        rule(OT, or_(rule(PRE, LOW, _prefix_tail(OT_SEP)), rule(LOW, _suffix_tail(OT_SEP)))),
-        rule(PRE, LOW, _prefix_tail(SEP)),       # a prefix currency: no suffix after it
-        rule(LOW, _suffix_tail(SEP)),
-    ),
-).interpretation(MoneyFact)
+BODY = or_(
+    rule(OT, or_(rule(PRE, LOW, _prefix_tail(OT_SEP)), rule(LOW, _suffix_tail(OT_SEP)))),
+    rule(PRE, LOW, _prefix_tail(SEP)),       # a prefix currency: no suffix after it
+    rule(LOW, _suffix_tail(SEP)),
+)
+MONEY = or_(rule(QUALIFIER, BODY), BODY).interpretation(MoneyFact)

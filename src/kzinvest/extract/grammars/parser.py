@@ -16,8 +16,8 @@ the predicate does (for and_ it keeps one indexable conjunct): it only prunes.
 from __future__ import annotations
 
 from yargy import Parser
-from yargy.parser import Chart, State, prepare_match, prepare_trees
-from yargy.tree import Node
+from yargy.parser import Chart, Match, State, prepare_match, prepare_trees
+from yargy.tree import Leaf, Node
 from yargy.span import resolve_spans
 from yargy.predicates.bank import (
     DictionaryPredicate, TypePredicate, caseless, eq, in_, in_caseless,
@@ -128,53 +128,117 @@ class LookaheadParser(Parser):
         super().__init__(rule, tokenizer=tokenizer, tagger=tagger)
         rules = self.rule.as_bnf.rules
         nullable, first = _first_sets(rules)
+        # id(rule) -> (all (rank, production), empty ones, [(rank, production, check)])
+        self._predictions = {}
+        # id(production) -> (terms, [term is a rule], len(terms))
+        self._productions = {}
         for r in rules:
-            checks = [(p, _production_check(p, nullable, first)) for p in r.productions]
-            r.predict = _predictor(r.productions, checks)
+            ranked = list(enumerate(r.productions))
+            checks = [(i, p, _production_check(p, nullable, first)) for i, p in ranked]
+            self._predictions[id(r)] = (
+                ranked, [(i, p) for i, p, c in checks if c is None], checks)
+            for p in r.productions:
+                terms = list(p.terms)
+                self._productions[id(p)] = (terms, [is_rule(t) for t in terms], len(terms))
+
+        # Checks read the value and type of a token (and the normal forms,
+        # which follow from the value); for numbers only the type, unless some
+        # check calls a predicate of its own.  So predictions are cached.
+        self._int_by_type = not any(
+            c is not None and c.generic
+            for _, _, checks in self._predictions.values() for _, _, c in checks)
+        self._cache = {}
+        self._relations = any(r.relation for r in rules)
+
+    def _predict(self, rule, token):
+        ranked, empty, checks = self._predictions[id(rule)]
+        if token is None:          # after the last token only an empty production fits
+            return empty
+        value = None if token.type == "INT" and self._int_by_type else token.value
+        key = (id(rule), token.type, value)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            found = self._cache[key] = [
+                (i, p) for i, p, check in checks if check is None or check(token)]
+        return found
 
     def chart(self, text, all=True):
-        """Parser.chart, with the classic Earley fix for empty rules: a state
-        that starts waiting on a rule after that rule has already completed
-        empty in this column is advanced over it too (yargy loses such parses:
-        "1.500.000 тенге" was read as "500.000 тенге")."""
-        tokens = self.tagger(self.tokenizer(text))
-        chart = Chart(tokens)
-        for column, next_column in chart:
-            if column.first or all:
-                self.predict(column, next_column, self.rule)
-            empty = {}
-            for state in column:            # the list grows while it is walked
-                if state.completed:
-                    if state.start_column is column:
-                        empty.setdefault(id(state.rule), []).append(state)
-                    self.complete(column, state)
-                else:
-                    next_term = state.next_term
-                    if is_rule(next_term):
-                        self.predict(column, next_column, next_term)
-                        for done in empty.get(id(next_term), ()):
-                            column.append(State(
-                                state.rule, state.production,
-                                dot_index=state.dot_index + 1,
-                                start_column=state.start_column, stop_column=column,
-                                node=state.node.attached(done.node)))
-                    elif next_column:
-                        self.scan(next_column, next_term, state)
-        return chart
+        """Parser.chart with one token of lookahead in prediction, each rule
+        predicted once per column, and the classic Earley fix for empty rules:
+        a state that starts waiting on a rule after that rule has already
+        completed empty in this column is advanced over it too (yargy loses
+        such parses: "1.500.000 тенге" was read as "500.000 тенге").
 
-    def predict(self, column, next_column, rule):
-        # a rule is predicted once per column (yargy predicts it again for
-        # every state waiting on it, then drops the duplicates)
-        predicted = column.__dict__.setdefault("predicted", set())
-        if id(rule) in predicted:
-            return
-        predicted.add(id(rule))
-        # yargy skips rule.predict after the last token; here it is asked too
-        token = next_column.token if next_column else None
-        for index, production in enumerate(rule.predict(token)):
-            node = Node(rule, production, rank=index, children=[])
-            column.append(State(rule, production, dot_index=0, start_column=column,
-                                stop_column=column, node=node))
+        States, nodes and columns are yargy's own, so trees and
+        interpretation work as usual."""
+        chart = Chart(self.tagger(self.tokenizer(text)))
+        columns = chart.columns
+        productions = self._productions
+        predict = self._predict
+        root = self.rule
+        size = len(columns)
+        for ci in range(size):
+            column = columns[ci]
+            next_column = columns[ci + 1] if ci + 1 < size else None
+            token = next_column.token if next_column is not None else None
+            states, hashes, index = column.states, column.hashes, column.states_index
+            predicted = set()
+            empty = {}
+
+            def add(state, col=column):
+                node = state.node
+                key = (id(state.rule), id(state.production), state.dot_index,
+                       state.start_column.index, col.index,
+                       tuple([id(c) for c in node.children]))
+                target = col.hashes
+                if key in target:
+                    return
+                target.add(key)
+                col.states.append(state)
+                terms, rules, length = productions[id(state.production)]
+                dot = state.dot_index
+                if dot < length and rules[dot]:
+                    col.states_index[id(terms[dot])].append(state)
+
+            def predict_rule(rule):
+                if id(rule) in predicted:
+                    return
+                predicted.add(id(rule))
+                for rank, production in predict(rule, token):
+                    add(State(rule, production, 0, column, column,
+                              Node(rule, production, rank, [])))
+
+            if ci == 0 or all:
+                predict_rule(root)
+            k = 0
+            while k < len(states):          # the list grows while it is walked
+                state = states[k]
+                k += 1
+                terms, rules, length = productions[id(state.production)]
+                dot = state.dot_index
+                if dot >= length:           # completed: advance the parents
+                    start = state.start_column
+                    if start is column:
+                        empty.setdefault(id(state.rule), []).append(state)
+                    for parent in start.states_index.get(id(state.rule), ()):
+                        add(State(parent.rule, parent.production, parent.dot_index + 1,
+                                  parent.start_column, column,
+                                  parent.node.attached(state.node)))
+                    continue
+                term = terms[dot]
+                if rules[dot]:
+                    predict_rule(term)
+                    for done in empty.get(id(term), ()):
+                        add(State(state.rule, state.production, dot + 1,
+                                  state.start_column, column, state.node.attached(done.node)))
+                elif next_column is not None and term(token):
+                    add(State(state.rule, state.production, dot + 1, state.start_column,
+                              next_column,
+                              state.node.attached(Leaf(term, term.constrain(token)))),
+                        next_column)
+        return chart
 
     def findall(self, text):
         """As Parser.findall, but only the matches that survive the overlap
@@ -184,16 +248,9 @@ class LookaheadParser(Parser):
         for tree in trees:
             best.setdefault(tree.range, tree)
         for span in resolve_spans(list(best)):
-            match = prepare_match(best[span])
+            if self._relations:
+                match = prepare_match(best[span])
+            else:                  # nothing to check: skip the relations pass
+                match = Match(best[span].normalized)
             if match:
                 yield match
-
-
-def _predictor(productions, checks):
-    empty = [p for p, check in checks if check is None]
-
-    def predict(token):
-        if token is None:          # after the last token only an empty production fits
-            return empty
-        return [p for p, check in checks if check is None or check(token)]
-    return predict
