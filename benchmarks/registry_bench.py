@@ -49,6 +49,8 @@ def load_corpus(min_docs: int) -> list[Document]:
         raise SystemExit("no sample articles found")
     docs = []
     i = 0
+    if min_docs <= 0:
+        return base
     while len(docs) < min_docs:   # distinct copies, so none is a duplicate
         for b in base:
             docs.append(Document(source=f"{b.source}#{i}", text=f"{b.text}\n\n[{i}]",
@@ -59,26 +61,44 @@ def load_corpus(min_docs: int) -> list[Document]:
 
 
 def bench_ingest(n_docs: int, extract) -> dict:
-    docs = load_corpus(n_docs)
-    # Warm-up over every document: the extractor caches per sentence, so the timed bare
-    # pass and the timed ingest pass must both start from the same (warm) state.
-    for d in docs:
-        extract(d)
-    t0 = time.perf_counter()
-    records = sum(len(extract(d)) for d in docs)
-    bare = time.perf_counter() - t0
+    """One process, document by document: extraction time and store time measured apart.
+
+    The extractor caches per sentence, so re-extracting copies of an article is far
+    cheaper than a new article. The cold figures therefore use each distinct article once
+    (what an archive of distinct articles costs); the warm figures use `n_docs` copies of
+    the corpus with pre-extracted records and show the store's own cost at volume."""
+    extract(Document(source="warm-up", text="Компания построит завод в Караганде."))
+    distinct = load_corpus(0)
+    te = ts = 0.0
+    records = 0
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{tmp}/bench.db")
+        # one-off costs (lazy imports, the company reference index) out of the timing
+        store.add_document(Document(source="warm-up", text="warm-up"), records=[Record(
+            source="warm-up", investor="KAMAZ", amount=1e6, currency="KZT", stage="memorandum")])
+        for d in distinct:
+            t0 = time.perf_counter()
+            recs = extract(d)
+            t1 = time.perf_counter()
+            store.add_document(d, records=recs)
+            t2 = time.perf_counter()
+            te, ts, records = te + t1 - t0, ts + t2 - t1, records + len(recs)
+        copies = load_corpus(n_docs)[len(distinct):]
+        pre = [(d, extract(d)) for d in copies]
         t0 = time.perf_counter()
-        for d in docs:
-            store.add_document(d, extract=extract)
-        full = time.perf_counter() - t0
+        for d, recs in pre:
+            store.add_document(d, records=recs)
+        warm_store = time.perf_counter() - t0
         counts = store.counts()
         store.close()
-    return {"documents": len(docs), "records": records,
-            "bare_extraction_docs_per_s": round(len(docs) / bare, 1),
-            "ingest_docs_per_s": round(len(docs) / full, 1),
-            "overhead_pct": round(100 * (full - bare) / bare, 1), "stored": counts}
+    n = len(distinct)
+    return {"distinct_documents": n, "records": records,
+            "bare_extraction_docs_per_s": round(n / te, 1),
+            "ingest_docs_per_s": round(n / (te + ts), 1),
+            "overhead_pct": round(100 * ts / te, 1),
+            "store_ms_per_doc": round(1000 * ts / n, 2),
+            "store_ms_per_doc_at_volume": round(1000 * warm_store / max(1, len(pre)), 2),
+            "stored": counts}
 
 
 # --- 2. generated database and list latency ---------------------------------------------------

@@ -1,5 +1,4 @@
 """Table tests for the Kazakhstan gazetteer (kzinvest.extract.places)."""
-import time
 from pathlib import Path
 
 import pytest

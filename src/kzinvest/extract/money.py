@@ -4,7 +4,9 @@
 The grammar is a yargy grammar of our own (kzinvest.extract.grammars.money):
 natasha's money grammar knows no tenge and no "трлн".  yargy's Earley parser
 is pure Python, so it runs only on windows of text around a currency word or
-symbol, found by a cheap regex prefilter; a 5 KB article costs a few ms.
+symbol, found by a cheap regex prefilter, with a parser that predicts with
+one token of lookahead (grammars.parser); a 5 KB article costs about 1 ms
+(benchmarks/money_bench.py).  Parses are cached per window text.
 
 Here the yargy matches are checked and turned into ``Money`` records:
 numbers are read back from the original text (kzinvest.extract.numbers),

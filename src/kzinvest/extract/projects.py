@@ -106,7 +106,12 @@ def _analyse(text: str) -> list[SentenceInfo]:
     sentences = split_sentences(text)
     infos = [SentenceInfo(s) for s in sentences]
     orgs = find_orgs(text)
-    candidates = [i.sent for i in infos if _could_hold_project(i.sent.text)]
+    # The neural tagger is the slow part: run it only where a project could be stated and the
+    # rules found no organisation but there is a capitalised word past the sentence start.
+    named = {o.start for o in orgs}
+    candidates = [i.sent for i in infos if _could_hold_project(i.sent.text) and
+                  not any(i.sent.start <= x < i.sent.end for x in named) and
+                  _MIDDLE_CAPITAL.search(i.sent.text[1:])]
     add_ner_orgs(text, orgs, ner_org_spans(text, candidates))
     _distribute(infos, find_money(text), "money")
     _distribute(infos, find_jobs(text), "jobs")
@@ -129,8 +134,12 @@ def _dateline(sentence: str) -> bool:
     return len(sentence) < 50 and bool(_YEAR.search(sentence))
 
 
+_MIDDLE_CAPITAL = re.compile(r"(?<=[\s«\"(])[A-ZА-ЯЁ][a-zа-яё]+")
 def _could_hold_project(sentence: str) -> bool:
-    return bool(cues.INVEST_VERB.search(sentence)) and len(sentence) > 30
+    if len(sentence) <= 30 or not cues.INVEST_VERB.search(sentence):
+        return False
+    low = sentence.lower()
+    return any(p.search(low) for p, _ in table("facilities.csv"))
 
 
 def _distribute(infos: list[SentenceInfo], items: list, attr: str) -> None:

@@ -243,6 +243,11 @@ class Store:
                        prefer: dict[str, int] | None = None) -> DocOutcome:
         """Store `records` of `doc` as mentions/indicators and fold them into projects.
         `prefer` maps a company key to the project it fed before (re-extraction keeps ids)."""
+        with s.no_autoflush:   # flushes happen where ids are needed, not on every query
+            return self._attach(s, doc, records, prefer)
+
+    def _attach(self, s: Session, doc: Document, records: list[Record],
+                prefer: dict[str, int] | None) -> DocOutcome:
         out = DocOutcome("new", doc.id)
         fed: set[int] = set()
         for ordinal, rec in enumerate(records):
@@ -256,6 +261,7 @@ class Store:
                 continue
             m = mention_from_record(doc, ordinal, rec)
             s.add(m)
+            s.flush()
             cid = resolve_company(s, self.companies, rec.investor, rec.investor_aliases,
                                   rec.investor_country)
             pid = None

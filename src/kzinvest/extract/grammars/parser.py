@@ -1,4 +1,4 @@
-"""A yargy Parser that predicts with one token of lookahead.
+"""A yargy Parser that predicts with one token of lookahead (LookaheadParser).
 
 yargy's Earley parser predicts every production of a rule, whatever the next
 token is, and with ``findall`` it predicts the whole grammar at every token.
@@ -12,6 +12,10 @@ FIRST sets are compiled into cheap checks: values for eq/in_/caseless/
 in_caseless, token types for type(), normal forms for dictionary/normalized,
 and the predicate itself for anything else.  A check may accept more than
 the predicate does (for and_ it keeps one indexable conjunct): it only prunes.
+
+The chart loop also predicts a rule once per column, caches predictions per
+(rule, token value/type), and fixes yargy's loss of parses through empty rules
+(see LookaheadParser.chart).  findall interprets only the resolved matches.
 """
 from __future__ import annotations
 
