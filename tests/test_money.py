@@ -183,15 +183,3 @@ def test_repeated_calls_agree():
         for m in first]
 
 
-def test_speed_5kb():
-    sentence = ("Компания намерена вложить 50 млрд тенге (около $111 млн) в строительство завода, "
-                "где будет создано 300 рабочих мест. В 2024 году объём производства вырос на 15%, "
-                "а мощность составит 1 млн тонн в год. Аким области отметил рост показателей. ")
-    text = (sentence * (5000 // len(sentence) + 1))[:5000]
-    find_money(text)
-    n = 50
-    t0 = time.perf_counter()
-    for _ in range(n):
-        find_money(text)
-    per = (time.perf_counter() - t0) / n
-    assert per < 0.010  # budget is 3 ms; leave room for slow CI machines
