@@ -34,15 +34,20 @@ def _run_cli(paths: list[str], tmp_path: Path) -> Path:
     return out
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="../shared/dev is not here (user machine)")
-def test_dev_articles_reach_quality_bar(tmp_path):
+def _score_folder(folder: Path, tmp_path: Path) -> dict:
     score = _scorer()
-    articles = sorted(str(p) for p in (DEV / "articles").iterdir())
+    articles = sorted(str(p) for p in (folder / "articles").iterdir())
     pred = _run_cli(articles, tmp_path)
-    result, lines = score.score(score.load_jsonl(DEV / "gold.jsonl"), score.load_jsonl(pred),
-                                str(DEV / "articles"), details=True)
+    result, lines = score.score(score.load_jsonl(folder / "gold.jsonl"), score.load_jsonl(pred),
+                                str(folder / "articles"), details=True)
     print("\n".join(lines))
     print(json.dumps(result, indent=1))
+    return result
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="../shared/dev is not here (user machine)")
+def test_dev_articles_reach_quality_bar(tmp_path):
+    result = _score_folder(DEV, tmp_path)
     assert result["ungrounded_share"] == 0
     assert result["project_f1"] >= 0.90
     assert result["slot_f1"] >= 0.90
@@ -51,13 +56,7 @@ def test_dev_articles_reach_quality_bar(tmp_path):
 @pytest.mark.skipif(not (SHARED / "tools" / "score.py").exists(), reason="scorer not here")
 def test_own_articles_generalise(tmp_path):
     """Our own articles, written after the extractor's rules: a floor, not a tuning target."""
-    score = _scorer()
-    articles = sorted(str(p) for p in (OWN / "articles").iterdir())
-    pred = _run_cli(articles, tmp_path)
-    result, lines = score.score(score.load_jsonl(OWN / "gold.jsonl"), score.load_jsonl(pred),
-                                str(OWN / "articles"), details=True)
-    print("\n".join(lines))
-    print(json.dumps(result, indent=1))
+    result = _score_folder(OWN, tmp_path)
     assert result["ungrounded_share"] == 0
     assert result["project_f1"] >= 0.70
     assert result["slot_f1"] >= 0.65

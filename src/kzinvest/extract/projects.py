@@ -17,8 +17,8 @@ from kzinvest.extract import cues
 from kzinvest.extract.companies import normalize_company_name
 from kzinvest.extract.countries import find_countries
 from kzinvest.extract.dates import find_publication_date
+from kzinvest.extract.facilities import facility_ends, has_facility
 from kzinvest.extract.jobs import find_jobs
-from kzinvest.extract.lexicon import table
 from kzinvest.extract.money import find_money
 from kzinvest.extract.ner import ner_org_spans
 from kzinvest.extract.orgs import OrgMention, add_ner_orgs, find_orgs
@@ -118,14 +118,13 @@ def _analyse(text: str) -> list[SentenceInfo]:
     places = [p for p in find_places(text) if not _inside_org(p, orgs) and not _quoted_name(text, p)]
     _distribute(infos, places, "places")
     _distribute(infos, orgs, "orgs")
-    facility = [p for p, _ in table("facilities.csv")]
     for info in infos:
         low = info.sent.text.lower()
         info.stage = stage_of(info.sent.text)
         info.background = bool(cues.BACKGROUND.search(info.sent.text))
         info.meeting = bool(cues.MEETING.search(low)) or _dateline(info.sent.text)
         info.aggregate = bool(cues.AGGREGATE.search(low))
-        info.facility = any(p.search(low) for p in facility)
+        info.facility = has_facility(low)
     return infos
 
 
@@ -138,8 +137,7 @@ _MIDDLE_CAPITAL = re.compile(r"(?<=[\s«\"(])[A-ZА-ЯЁ][a-zа-яё]+")
 def _could_hold_project(sentence: str) -> bool:
     if len(sentence) <= 30 or not cues.INVEST_VERB.search(sentence):
         return False
-    low = sentence.lower()
-    return any(p.search(low) for p, _ in table("facilities.csv"))
+    return has_facility(sentence)
 
 
 def _distribute(infos: list[SentenceInfo], items: list, attr: str) -> None:
@@ -346,10 +344,9 @@ def _split_lists(entity: Entity, segment: list[SentenceInfo]) -> list[Undertakin
         m = cues.COUNT_FACILITY.search(info.sent.text)
         if m:
             count = max(count, cues.COUNT_WORDS.get(m.group(1).lower(), 0))
-    facility = [p for p, _ in table("facilities.csv")]
     for info in segment:
         items = [x for x in _ITEM_SPLIT.split(info.sent.text) if x]
-        with_facility = [x for x in items if any(p.search(x.lower()) for p in facility) and sector_scores(x)]
+        with_facility = [x for x in items if has_facility(x) and sector_scores(x)]
         sectors = {best_sector(sector_scores(x)) for x in with_facility}
         if len(with_facility) >= 2 and (count == len(with_facility) or len(sectors) == len(with_facility) >= 2):
             if count or info.facility and any(m in entity.mentions for m in info.orgs):
@@ -537,7 +534,7 @@ def _after_facility(info: SentenceInfo, place) -> bool:
     """In "встреча в Астане ... завод в Семее" only Семей places the plant."""
     offset = place.start - info.sent.start
     window = info.sent.text[max(0, offset - 70):offset].lower()
-    hits = [m.end() for pattern, _ in table("facilities.csv") for m in pattern.finditer(window)]
+    hits = facility_ends(window)
     hits += [m.end() for m in _PLACING_VERB.finditer(window)]
     return bool(hits) and not cues.MEETING.search(window[max(hits):])
 
