@@ -32,6 +32,7 @@ class Document:
     raw_text: str | None = None
     content_type: str = "text"       # "text" or "html"
     encoding: str | None = None
+    path: str | None = None          # the file as given, when `source` names an item inside it
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Record:
     investor_aliases: list[str] = field(default_factory=list)
     title: str | None = None
     url: str | None = None
+    document: str | None = None      # the item inside `source` (a JSON Lines line), when there is one
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)

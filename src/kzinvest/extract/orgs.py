@@ -76,7 +76,9 @@ _ROLE_BEFORE = [
     ("place", re.compile(r"(сэз|зон[аеыу]|парк[аеу]?|индустриальн\w+ зон\w+|технопарк\w*)\s*[«\"“]?\s*$")),
     ("media", re.compile(r"(об этом|как сообщ\w+)\s*$")),
     ("contractor", re.compile(r"(подрядчик\w*|поставщик\w*|генподрядчик\w*)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
-    ("agency", re.compile(r"(нацкомпани\w+|национальн\w+ компани\w+|госкомпани\w+|фонд\w*)\s*[«\"“]?\s*$")),
+    # Founders, owners and vehicles of the undertaking, not its investor of record.
+    ("affiliate", re.compile(r"(создан\w* совместно|входит в (группу|состав|холдинг)|принадлежит|"
+                             r"через совместное предприятие)\s+([а-яё]+\s+){0,2}[«\"“]?\s*(?:[A-ZА-ЯЁ]{2,4}\s*[«\"“]?\s*){0,2}$")),
 ]
 _PERSON_BEFORE = re.compile(r"(директор\w*|президент\w*|руководител\w+|председател\w+|глав[аыуе]|"
                             r"представител\w+|основател\w+|менеджер\w*|вице-\w+)\s+(компании|группы)\s*$", re.I)
@@ -172,7 +174,8 @@ def _named(text: str, start: int, end: int, legal: str | None = None, known=None
     written = text[start:end]
     company = known or lookup_company(written)
     name = written.strip()
-    if company is not None and not re.search(r"[A-Za-z]", written) and written.lower() != company.name.lower():
+    known_forms = {x.lower() for x in (company.name, *company.aliases)} if company is not None else set()
+    if company is not None and not re.search(r"[A-Za-z]", written) and written.strip().lower() not in known_forms:
         # An inflected Cyrillic form ("Р-Фармы", "КАМАЗа"): show the registry's nominative.
         cyr = [a for a in (company.name, *company.aliases) if not re.search(r"[A-Za-z]", a)]
         name = min(cyr, key=len) if cyr else company.name
@@ -288,14 +291,22 @@ def _described(text: str) -> list[OrgMention]:
         m = _DESCRIBED_HEAD.match(text[c.end:c.end + 80]) if _ADJECTIVE_END.search(c.text) else None
         if m and not re.match(r"\s*из\s*$", text[max(0, c.start - 4):c.start]):
             end = c.end + m.end()
-            out.append(OrgMention(c.start, end, text[c.start:end], "", described=True, country=c.country))
+            out.append(_described_mention(text, c.start, end, c.country))
             continue
         window_start = max(0, c.start - 45)
         head = _FROM_COUNTRY_HEAD.search(text[window_start:c.start])
         if head and re.search(r"\bиз\s+$", text[window_start:c.start]):
             start = window_start + head.start()
-            out.append(OrgMention(start, c.end, text[start:c.end], "", described=True, country=c.country))
+            out.append(_described_mention(text, start, c.end, c.country))
     return out
+
+
+def _described_mention(text: str, start: int, end: int, country: str) -> OrgMention:
+    mention = OrgMention(start, end, text[start:end], "", described=True, country=country)
+    clause = _clause(text, start, end).lower()
+    if not _INVESTOR_CUE.search(clause):
+        mention.role = next((role for role, p in _CLAUSE_ROLE if role != "brand" and p.search(clause)), None)
+    return mention
 
 
 def _mark_parents(text: str, mentions: list[OrgMention]) -> None:

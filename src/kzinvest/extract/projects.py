@@ -97,6 +97,9 @@ def extract_records(doc: Document) -> list[Record]:
         if record is not None:
             records.append(record)
     records.extend(_indicator_records(doc, infos, owner, date))
+    if doc.path and doc.path != doc.source:
+        for r in records:
+            r.source, r.document = doc.path, doc.source
     return _dedupe(records)
 
 
@@ -165,13 +168,21 @@ def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[
     """Which investors own which sentences. Two passes: organisations that turn out not to be
     investors (a shareholder, an official's employer) must not interrupt their neighbours."""
     entities: dict[str, Entity] = {}
+    # "ТОО X, дочерняя компания группы Y": wherever Y is named, X is meant.
+    for info in infos:
+        for m in info.orgs:
+            if m.parent and m.role is None:
+                child = _entity_for(m, entities)
+                parent_key = normalize_company_name(m.parent) or m.parent.lower()
+                entities.setdefault(parent_key, child)
     for info in infos:   # names first, so a description in the headline can find its name
         for m in info.orgs:
             if not m.described and m.role in (None, "employer"):
                 _entity_for(m, entities)
     mentioned = {info.sent.index: _entities_in(info, entities) for info in infos}
-    owner = _own(infos, mentioned, set(map(id, entities.values())))
-    investors = [e for e in entities.values() if _is_investor(e, infos, owner)]
+    unique = list({id(e): e for e in entities.values()}.values())   # a parent's key points at its child
+    owner = _own(infos, mentioned, set(map(id, unique)))
+    investors = [e for e in unique if _is_investor(e, infos, owner)]
     owner = _own(infos, mentioned, set(map(id, investors)))
     for extra in {id(e): e for owners in owner.values() for e in owners}.values():
         if extra not in investors and _is_investor(extra, infos, owner):
@@ -230,6 +241,11 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
     found: list[Entity] = []
     named = [m for m in info.orgs if m.role is None and not m.described]
     for m in info.orgs:
+        if m.role == "parent":
+            key = normalize_company_name(m.name) or m.name.lower()
+            if key in entities and entities[key] not in found:
+                found.append(entities[key])
+            continue
         if m.role is not None and m.role != "employer":
             continue
         if m.described:
@@ -254,6 +270,11 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
 
 def _entity_for(m: OrgMention, entities: dict[str, Entity]) -> Entity:
     key = normalize_company_name(m.name) or m.name.lower()
+    if key in entities and not entities[key].described:
+        entity = entities[key]
+        if not any(x is m for x in entity.mentions):
+            entity.mentions.append(m)
+        return entity
     for entity in entities.values():
         if entity.described:
             continue
@@ -281,7 +302,7 @@ def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: 
         if abs(n.start - m.end) < 40 and (n.country in (None, m.country)):
             n.country = n.country or m.country
             return _entity_for(n, entities)
-    compatible = [e for e in entities.values() if not e.described and
+    compatible = [e for e in {id(x): x for x in entities.values()}.values() if not e.described and
                   _entity_country(e) in (None, m.country)]
     if len(compatible) == 1 and _entity_country(compatible[0]) == m.country:
         return compatible[0]

@@ -140,6 +140,8 @@ def _json_item(source: str, obj: object, enc: str, where: str, report_as: str) -
 
     doc = clean_document(source, raw, ctype, title=opt("title"), url=opt("url"),
                          published=opt("published") or opt("date"), encoding=enc)
+    if isinstance(doc, Document):
+        doc.path = report_as   # records name the file given on the command line (SPEC.md)
     return _finish(doc)
 
 
