@@ -146,6 +146,11 @@ def find_orgs(text: str) -> list[OrgMention]:
     for prev, cur in zip(found, found[1:]):
         if re.fullmatch(r"[»\"”]?\s*\(\s*", text[prev.end:cur.start]) and not cur.described:
             cur.role, prev.aliases = "alias", [*prev.aliases, cur.name]
+    for prev, cur in zip(found, found[1:]):
+        # "создано совместно X и китайской Y": the role of X carries over to what is joined to it.
+        if prev.role in ("affiliate", "contractor", "lender") and cur.role is None and \
+                re.fullmatch(r"[»\"”]*\s*(,|и)\s+([а-яё]+\s+){0,3}[«\"“]?\s*", text[prev.end:cur.start]):
+            cur.role = prev.role
     brands = {m.name for m in found if m.role == "brand"}
     for m in found:
         if m.name in brands and m.role is None:

@@ -333,7 +333,7 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
             sector = _strong_sector(info.sent.text) if named_yet or entity.described else None
             mentions_entity = any(m in entity.mentions for m in info.orgs)
             starts_new = (segments and sector and current_sector and not info.aggregate and (
-                sector != current_sector and mentions_entity and info.facility or
+                sector != current_sector and mentions_entity and _facility_sector(info.sent.text) or
                 cues.TRANSITION.search(info.sent.text) and (info.money or mentions_entity) and
                 (sector != current_sector or entity.described)))
             if not segments or starts_new:
@@ -353,6 +353,17 @@ def _strong_sector(text: str) -> str | None:
         return None
     sector, score = scores.most_common(1)[0]
     return sector if score >= 3 else None
+
+
+def _facility_sector(text: str) -> str | None:
+    """The strong sector of a facility the sentence names ("жилой дом", "завод кирпича") —
+    not of a company's description ("дочерняя компания нефтегазовой группы")."""
+    for item in _ITEM_SPLIT.split(text):
+        if item and has_facility(item):
+            sector = _strong_sector(item)
+            if sector:
+                return sector
+    return None
 
 
 _ITEM_SPLIT = re.compile(r",\s+(?:а\s+)?|\s+и\s+|;\s*|\s+—\s+")
