@@ -58,6 +58,7 @@ _LATIN_STOP = {
     "Telegram", "WhatsApp", "Facebook", "Instagram", "YouTube", "TikTok", "Twitter", "X", "I", "II", "III",
     "IV", "V", "VI", "MW", "GW", "KW", "Pro", "Plus", "Max", "Ctrl", "Enter", "Ctrl+Enter", "COVID",
     "ESG", "PPP", "SPV", "EPC", "LNG", "AI", "ID", "SMS", "PDF", "Online", "News", "Photo",
+    "TEU", "MWh", "GWh", "kWh", "MWp", "CO2", "HSE", "R&D", "B2B", "ISO",
 }
 _DOMAIN = re.compile(r"\.(kz|ru|com|org|net|uz|kg|info|tv)\b", re.I)
 
@@ -78,7 +79,7 @@ _ROLE_BEFORE = [
     ("contractor", re.compile(r"(подрядчик\w*|поставщик\w*|генподрядчик\w*)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
     # Founders, owners and vehicles of the undertaking, not its investor of record.
     ("affiliate", re.compile(r"(создан\w* совместно|входит в (группу|состав|холдинг)|принадлежит|"
-                             r"через совместное предприятие)\s+([а-яё]+\s+){0,2}[«\"“]?\s*(?:[A-ZА-ЯЁ]{2,4}\s*[«\"“]?\s*){0,2}$")),
+                             r"через совместное предприятие|совместн\w+ предприяти\w+)\s+([а-яё]+\s+){0,4}[«\"“]?\s*(?:[A-ZА-ЯЁ]{2,4}\s*[«\"“]?\s*){0,2}$")),
 ]
 _PERSON_BEFORE = re.compile(r"(директор\w*|президент\w*|руководител\w+|председател\w+|глав[аыуе]|"
                             r"представител\w+|основател\w+|менеджер\w*|вице-\w+)\s+(компании|группы)\s*$", re.I)

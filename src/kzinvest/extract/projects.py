@@ -205,7 +205,7 @@ def _own(infos, mentioned, allowed: set[int]) -> dict[int, list[Entity]]:
         anonymous = None
         if not in_paragraph and cues.TRANSITION.search(members[0].sent.text) and \
                 not re.match(r"\s*\w+\s+этап", members[0].sent.text) and \
-                any(i.money for i in members) and any(i.facility for i in members):
+                any(i.money and not i.aggregate for i in members) and any(i.facility for i in members):
             # "Третий меморандум предусматривает ..." — an undertaking whose investor is not named.
             anonymous = Entity(f"~anon{number}", [], described=True)
         for info in members:
@@ -312,6 +312,8 @@ def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: 
 def _is_investor(entity: Entity, infos: list[SentenceInfo], owner) -> bool:
     own = [i for i in infos if entity in owner[i.sent.index]]
     for info in own:
+        if cues.NOT_INVESTMENT.search(info.sent.text):
+            continue
         concrete = info.facility or _strong_sector(info.sent.text)
         if concrete and (cues.INVEST_VERB.search(info.sent.text) or info.money or info.jobs or info.stage):
             if not info.aggregate or any(m in entity.mentions for m in info.orgs):
