@@ -118,7 +118,8 @@ def _analyse(text: str) -> list[SentenceInfo]:
     add_ner_orgs(text, orgs, ner_org_spans(text, candidates))
     _distribute(infos, find_money(text), "money")
     _distribute(infos, find_jobs(text), "jobs")
-    places = [p for p in find_places(text) if not _inside_org(p, orgs) and not _quoted_name(text, p)]
+    places = [p for p in find_places(text) if not _inside_org(p, orgs) and not _quoted_name(text, p)
+              and not _compound_word(text, p)]
     _distribute(infos, places, "places")
     _distribute(infos, orgs, "orgs")
     for info in infos:
@@ -156,6 +157,12 @@ def _quoted_name(text: str, place) -> bool:
     """«Акмола» as a programme's or a station's name says nothing about location."""
     return place.kind in ("city", "region") and text[max(0, place.start - 1):place.start] in "«\"“" \
         and text[place.end:place.end + 1] in "»\"”"
+
+
+def _compound_word(text: str, place) -> bool:
+    """"Шу-Сарысуский бассейн" names a basin, not the town of Шу."""
+    return bool(re.match(r"-\w", text[place.end:place.end + 2])) or \
+        bool(re.search(r"\w-$", text[max(0, place.start - 2):place.start]))
 
 
 def _inside_org(place, orgs: list[OrgMention]) -> bool:
@@ -394,6 +401,7 @@ def _split_lists(entity: Entity, segment: list[SentenceInfo]) -> list[Undertakin
 # ---------------------------------------------------------------- fields of one project
 
 def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -> Record | None:
+    lead_stage = furthest([i.stage for i in infos[:3]]) if any(i.stage for i in infos[:3]) else None
     sents = u.sentences
     if not sents:
         return None
@@ -410,6 +418,9 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     stage = furthest([i.stage for i in sents if not i.aggregate and not i.past])
     if stage == "negotiation":
         stage = furthest([i.stage for i in sents if not i.aggregate])
+    if not any(i.stage for i in sents) and lead_stage in ("memorandum", "agreement"):
+        # "Область подписала меморандумы по трём проектам": what the headline says of all of them.
+        stage = lead_stage
     for idx in (amount_sent, jobs_sent, place_sent):
         if idx is not None:
             used.add(idx)
@@ -570,7 +581,10 @@ def _after_facility(info: SentenceInfo, place) -> bool:
     window = info.sent.text[max(0, offset - 70):offset].lower()
     hits = facility_ends(window)
     hits += [m.end() for m in _PLACING_VERB.finditer(window)]
-    return bool(hits) and not cues.MEETING.search(window[max(hits):])
+    if not hits:
+        return False
+    between = window[max(hits):]
+    return not cues.MEETING.search(between) and "," not in between
 
 
 _PLACING_VERB = re.compile(r"открыть|построить|разместить|запустить|возвести|создать|наладить")
