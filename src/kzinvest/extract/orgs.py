@@ -144,9 +144,15 @@ def find_orgs(text: str) -> list[OrgMention]:
         add(mention)
     found.sort(key=lambda o: o.start)
     _mark_parents(text, found)
+    alias_role: dict[str, str | None] = {}
     for prev, cur in zip(found, found[1:]):
-        if re.fullmatch(r"[»\"”]?\s*\(\s*", text[prev.end:cur.start]) and not cur.described:
+        # "China General Nuclear Power Group (CGN)": the bracketed short name is an alias.
+        if re.fullmatch(r"[»\"”]?(\s+[A-Z][\w&.'-]*){0,3}\s*\(\s*", text[prev.end:cur.start]) and not cur.described:
             cur.role, prev.aliases = "alias", [*prev.aliases, cur.name]
+            alias_role[cur.name] = prev.role
+    for m in found:
+        if m.role is None and alias_role.get(m.name):
+            m.role = alias_role[m.name]   # later mentions of the alias play the same part
     for prev, cur in zip(found, found[1:]):
         # "создано совместно X и китайской Y": the role of X carries over to what is joined to it.
         if prev.role in ("affiliate", "contractor", "lender") and cur.role is None and \

@@ -299,8 +299,9 @@ def _same_company(key: str, other: str, m: OrgMention, entity: Entity) -> bool:
         return False
     if a <= b or b <= a:
         return True
-    aliases = {normalize_company_name(x) for x in m.aliases}
-    return any(normalize_company_name(x) in aliases for e in entity.mentions for x in [e.name, *e.aliases])
+    mine = {key} | {normalize_company_name(x) for x in m.aliases}
+    theirs = {normalize_company_name(x) for e in entity.mentions for x in [e.name, *e.aliases]}
+    return bool(mine & theirs)
 
 
 def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: dict[str, Entity]):
@@ -560,6 +561,8 @@ def _article_place(infos: list[SentenceInfo]):
         if info.meeting and not info.facility or info.background:
             continue
         for p in info.places:
+            if info.meeting and not _after_facility(info, p):
+                continue
             if p.region and p.kind != "foreign":
                 weight = 2 if info.sent.index == 0 else 1
                 votes[p.region] += weight
