@@ -131,8 +131,11 @@ def find_orgs(text: str) -> list[OrgMention]:
     for start, end, company in find_known_companies(text):
         add(_named(text, start, end, known=company))
     for m in _LATIN.finditer(text):
-        if _is_latin_org(m.group(1)):
-            add(_named(text, m.start(1), m.end(1)))
+        end = m.end(1)
+        if text[end - 1] == "." and not re.search(r"\b(Co|CO|Ltd|LTD|Inc|Corp|[A-Z])\.$", m.group(1)):
+            end -= 1          # the full stop ends the sentence, not the name
+        if _is_latin_org(text[m.start(1):end]):
+            add(_named(text, m.start(1), end))
     for m in _CYR_AFTER_HEAD.finditer(text):
         name = _trim_cyrillic_name(m.group(1))
         if name and not _PERSON_BEFORE.search(text[max(0, m.start() - 40):m.start(1)]):

@@ -1,0 +1,63 @@
+"""Table-driven tests for organisation mentions and the roles their context gives them.
+
+Sentences are written for these tests. A role of None means "could be the investor".
+"""
+import pytest
+
+from kzinvest.extract.orgs import find_orgs
+
+CASES = [
+    # (text, name, role, country)
+    ("ТОО «Актау Агро» запустило птицефабрику.", "Актау Агро", None, None),
+    ("Китайская компания PENG SHENG построит завод.", "PENG SHENG", None, "CN"),
+    ("Малайзийская компания Proton Holdings планирует выпуск машин.", "Proton Holdings", None, "MY"),
+    ("Компания Tricolor Textile (Узбекистан) откроет фабрику.", "Tricolor Textile", None, "UZ"),
+    ("Партнёр — Jinxin (Xi'an) Seed Technology Co., Ltd. из Китая.", "Jinxin (Xi'an) Seed Technology Co., Ltd.", None, None),
+    ("Меморандум подписан с национальной компанией Kazakh Invest.", "Kazakh Invest", "agency", None),
+    ("Проект финансирует Европейский банк реконструкции и развития.", "Европейский банк реконструкции и развития", "lender", None),
+    ("Основное оборудование поставит компания Risen Energy.", "Risen Energy", "contractor", None),
+    ("Генеральным подрядчиком станет ТОО «Строй Сервис».", "Строй Сервис", "contractor", None),
+    ("Завод будет выпускать автомобили марки Chery.", "Chery", "brand", None),
+    ("Заказчиком проекта выступает ТОО «Медь Смелтинг», подрядчик выбран.", "Медь Смелтинг", None, None),
+    ("Об этом NewsTime рассказали в управлении.", "NewsTime", "media", None),
+    ("Предприятие создано совместно АО «Казатомпром» и французской Orano.", "Казатомпром", "affiliate", None),
+    ("Предприятие создано совместно АО «Казатомпром» и французской Orano.", "Orano", "affiliate", "FR"),
+    ("Аким встретился с директором компании Ivanhoe Mines на форуме.", "Ivanhoe Mines", "employer", None),
+    ("На форуме представители компании Ivanhoe Mines сообщили, что планируют построить рудник.",
+     "Ivanhoe Mines", None, None),
+]
+
+
+@pytest.mark.parametrize("text,name,role,country", CASES)
+def test_org_roles(text, name, role, country):
+    found = {m.name: m for m in find_orgs(text) if not m.described}
+    assert name in found, found
+    assert found[name].role == role
+    if country:
+        assert found[name].country == country
+    m = found[name]
+    assert text[m.start:m.end] == m.text
+
+
+DESCRIBED = [
+    ("Проект реализуется совместно с чешской компанией.", "CZ", None),
+    ("Инвесторы из Турции вложат 6 млрд тенге.", "TR", None),
+    ("Узбекский производитель наладил выпуск техники.", "UZ", None),
+    ("Генеральным подрядчиком выступает китайская компания.", "CN", "contractor"),
+]
+
+
+@pytest.mark.parametrize("text,country,role", DESCRIBED)
+def test_described_investors(text, country, role):
+    described = [m for m in find_orgs(text) if m.described]
+    assert [(m.country, m.role) for m in described] == [(country, role)]
+
+
+@pytest.mark.parametrize("text", [
+    "Курс: USD 449,50 EUR 486,12.",
+    "Мощность терминала — 240 тысяч TEU в год.",
+    "Читайте нас в Telegram и WhatsApp.",
+    "Фестиваль KGIR-2025 прошёл в Алматы.",
+])
+def test_not_companies(text):
+    assert [m.name for m in find_orgs(text) if not m.described] == []
