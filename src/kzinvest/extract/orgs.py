@@ -176,6 +176,8 @@ def add_ner_orgs(text: str, mentions: list[OrgMention], spans: list[tuple[int, i
         chunk = text[start:end].strip(" «»\"“”")
         if len(chunk) < 3 or not re.search(r"[A-ZА-ЯЁ]", chunk[:1]) or re.search(r"\d", chunk):
             continue
+        if re.fullmatch(r"[A-Za-z .,&'-]+", chunk) and not _is_latin_org(chunk):
+            continue
         mention = _named(text, start, end)
         if mention.role is None and mention.country is None and not lookup_company(chunk):
             # NER alone is weak evidence: keep only names that look like a firm's.

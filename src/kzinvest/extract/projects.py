@@ -109,17 +109,18 @@ def _analyse(text: str) -> list[SentenceInfo]:
     sentences = split_sentences(text)
     infos = [SentenceInfo(s) for s in sentences]
     orgs = find_orgs(text)
-    # The neural tagger is the slow part: run it only where a project could be stated and the
-    # rules found no organisation but there is a capitalised word past the sentence start.
-    named = {o.start for o in orgs}
+    places = [p for p in find_places(text) if not _inside_org(p, orgs) and not _quoted_name(text, p)
+              and not _compound_word(text, p)]
+    # The neural tagger is the slow part: run it only where a project could be stated, the rules
+    # found no organisation, and some capitalised word is not a place, a country or an office.
+    known = [(o.start, o.end) for o in orgs] + [(p.start, p.end) for p in places] + \
+        [(c.start, c.end) for c in find_countries(text)]
     candidates = [i.sent for i in infos if _could_hold_project(i.sent.text) and
-                  not any(i.sent.start <= x < i.sent.end for x in named) and
-                  _MIDDLE_CAPITAL.search(i.sent.text[1:])]
+                  not any(i.sent.start <= o.start < i.sent.end for o in orgs) and
+                  _unexplained_capital(text, i.sent, known)]
     add_ner_orgs(text, orgs, ner_org_spans(text, candidates))
     _distribute(infos, find_money(text), "money")
     _distribute(infos, find_jobs(text), "jobs")
-    places = [p for p in find_places(text) if not _inside_org(p, orgs) and not _quoted_name(text, p)
-              and not _compound_word(text, p)]
     _distribute(infos, places, "places")
     _distribute(infos, orgs, "orgs")
     for info in infos:
@@ -137,7 +138,22 @@ def _dateline(sentence: str) -> bool:
     return len(sentence) < 50 and bool(_YEAR.search(sentence))
 
 
-_MIDDLE_CAPITAL = re.compile(r"(?<=[\s«\"(])[A-ZА-ЯЁ][a-zа-яё]+")
+_MIDDLE_CAPITAL = re.compile(r"(?<=[\s«\"(])[A-ZА-ЯЁ][\w-]+")
+# Capitalised words of officialdom and the calendar: no company behind them.
+_OFFICIAL_WORDS = re.compile(
+    r"(Президент|Глав|Премьер|Правительств|Министр|Министерств|Аким|Парламент|Сенат|Мажилис|"
+    r"Республик|Казахстан|Государств|Национальн|Совет|Посол|Посольств|ЕАЭС|СНГ|ЕС|РК|СЭЗ|"
+    r"Январ|Феврал|Март|Апрел|Май|Мая|Июн|Июл|Август|Сентябр|Октябр|Ноябр|Декабр)")
+
+
+def _unexplained_capital(text: str, sent, known: list[tuple[int, int]]) -> bool:
+    for m in _MIDDLE_CAPITAL.finditer(text, sent.start + 1, sent.end):
+        if _OFFICIAL_WORDS.match(m.group()):
+            continue
+        if any(a <= m.start() < b for a, b in known):
+            continue
+        return True
+    return False
 def _could_hold_project(sentence: str) -> bool:
     if len(sentence) <= 30 or not cues.INVEST_VERB.search(sentence):
         return False
