@@ -360,8 +360,8 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
             mentions_entity = any(m in entity.mentions for m in info.orgs)
             starts_new = (segments and sector and current_sector and not info.aggregate and (
                 sector != current_sector and mentions_entity and _facility_sector(info.sent.text) or
-                cues.TRANSITION.search(info.sent.text) and (info.money or mentions_entity) and
-                (sector != current_sector or entity.described)))
+                cues.TRANSITION.search(info.sent.text) and (info.money or mentions_entity or entity.described)
+                and (sector != current_sector or entity.described)))
             if not segments or starts_new:
                 segments.append([])
                 current_sector = sector or current_sector
