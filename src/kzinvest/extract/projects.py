@@ -483,6 +483,8 @@ def _sector(u: Undertaking) -> str:
     scores = Counter()
     for info in u.sentences:
         weight = 2.0 if info.facility else 1.0
+        if (info.money or info.jobs) and info.facility:
+            weight = 3.0      # the plant the money and the jobs are for
         if info.aggregate or info.meeting and not info.facility:
             weight = 0.5
         scores.update(sector_scores(info.sent.text, weight))
