@@ -161,6 +161,7 @@ def find_orgs(text: str) -> list[OrgMention]:
         if prev.role in ("affiliate", "contractor", "lender") and cur.role is None and \
                 re.fullmatch(r"[»\"”]*\s*(,|и)\s+([а-яё]+\s+){0,3}[«\"“]?\s*", text[prev.end:cur.start]):
             cur.role = prev.role
+    _mark_owning_groups(text, found)
     brands = {m.name for m in found if m.role == "brand"}
     for m in found:
         if m.name in brands and m.role is None:
@@ -316,6 +317,22 @@ def _described(text: str) -> list[OrgMention]:
             start = window_start + head.start()
             out.append(_described_mention(text, start, c.end, c.country))
     return out
+
+
+_OWNING_GROUP = re.compile(r"(завод\w*|фабрик\w*|предприяти\w*|комбинат\w*|комплекс\w*)[^.]{0,60}\s"
+                           r"(групп[ыа]|холдинга|концерна)(\s+компаний)?\s*[«\"“]?\s*$", re.I)
+
+
+def _mark_owning_groups(text: str, mentions: list[OrgMention]) -> None:
+    """"завод группы Allur. На предприятии ТОО «САП» ...": the group owns the company that
+    runs the plant; both name one undertaking, reported under the operating company."""
+    for i, m in enumerate(mentions):
+        if m.role is not None or m.described or not _OWNING_GROUP.search(text[max(0, m.start - 120):m.start]):
+            continue
+        child = next((c for c in mentions[i + 1:] if c.legal and c.role is None and not c.described
+                      and c.start - m.end < 300), None)
+        if child is not None:
+            m.role, child.parent = "parent", m.name
 
 
 def _described_mention(text: str, start: int, end: int, country: str) -> OrgMention:

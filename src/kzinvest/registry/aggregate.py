@@ -10,11 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kzinvest.model import STAGES
-from kzinvest.registry.models import Document, Mention, Override, Project, ProjectEvent, utcnow
+from kzinvest.registry.models import (CompanyAlias, Document, Mention, Override, Project,
+                                      ProjectEvent, utcnow)
 from kzinvest.registry.resolve import stage_rank
 
 # Fields an analyst may override, with the type a value is parsed into.
@@ -145,32 +146,81 @@ def search_text(fields: dict, seen: list[Seen], aliases: list[str]) -> str:
     return "\n".join(uniq)
 
 
-def recompute(s: Session, project_id: int, aliases: list[str] | None = None) -> bool:
-    """Rewrite project `project_id` from its mentions; delete it when none are left.
-    Returns whether the project still exists."""
-    rows = s.execute(select(Mention, Document.published, Document.url, Document.title)
-                     .join(Document, Document.id == Mention.document_id)
-                     .where(Mention.project_id == project_id)).all()
-    project = s.get(Project, project_id)
-    if project is None:
-        return False
-    if not rows:
-        s.delete(project)
-        return False
-    seen = [Seen(m, m.date or pub, source_key(m.document_id, url), title)
-            for m, pub, url, title in rows]
-    fields = aggregate(seen)
-    for f, v in latest_overrides(s, project_id).items():
-        if f in EDITABLE:
-            fields[f] = v
-    fields["stage_rank"] = stage_rank(fields["stage"])
-    fields["health"] = health(fields)
-    fields["search_text"] = search_text(fields, seen, aliases or [])
-    for f, v in fields.items():
-        if getattr(project, f) != v:
-            setattr(project, f, v)
-    project.updated_at = utcnow()
-    s.execute(delete(ProjectEvent).where(ProjectEvent.project_id == project_id))
-    for ev in timeline(seen):
-        s.add(ProjectEvent(project_id=project_id, **ev))
-    return True
+# Project columns recompute() writes (compared first: unchanged columns are not written, so
+# the SQLite FTS trigger on search_text only fires when the text really changed).
+WRITTEN = ("investor", "investor_country", "region", "city", "sector", "amount", "currency",
+           "amount_usd", "jobs", "stage", "stage_rank", "date", "first_seen", "last_seen",
+           "health", "sources_count", "mentions_count", "conflicts", "search_text", "company_id")
+
+
+def recompute(s: Session, project_id: int, aliases: list[str] | None = None,
+              keep_empty: bool = False) -> bool:
+    """Rewrite project `project_id` from its mentions; delete it when none are left
+    (unless `keep_empty`). Returns whether the project still exists."""
+    s.flush()
+    given = {project_id: aliases} if aliases is not None else None
+    return project_id in recompute_many(s.connection(), [project_id], given, keep_empty)
+
+
+def recompute_many(conn, project_ids, aliases: dict[int, list[str]] | None = None,
+                   keep_empty: bool = False) -> set[int]:
+    """recompute() for several projects in a fixed handful of Core statements (not a
+    handful per project): the store calls it once per document. `conn` is the
+    transaction's Connection. Returns the ids that still exist."""
+    ids = sorted({int(p) for p in project_ids if p is not None})
+    if not ids:
+        return set()
+    current = {r.id: r for r in conn.execute(
+        select(Project.id, *[getattr(Project, f) for f in WRITTEN]).where(Project.id.in_(ids)))}
+    if not current:
+        return set()
+    rows_of: dict[int, list] = {pid: [] for pid in current}
+    for row in conn.execute(
+            select(Mention.__table__, Document.published.label("doc_published"),
+                   Document.url.label("doc_url"), Document.title.label("doc_title"))
+            .join(Document, Document.id == Mention.document_id)
+            .where(Mention.project_id.in_(list(current)))):
+        rows_of[row.project_id].append(row)
+    overrides: dict[int, dict] = {pid: {} for pid in current}
+    for pid, field, value in conn.execute(
+            select(Override.project_id, Override.field, Override.value)
+            .where(Override.project_id.in_(list(current)))
+            .order_by(Override.created_at, Override.id)):
+        overrides[pid][field] = value
+    if aliases is None:
+        cids = {r.company_id for r in current.values() if r.company_id is not None}
+        by_company: dict[int, list[str]] = {}
+        if cids:
+            for cid, alias in conn.execute(select(CompanyAlias.company_id, CompanyAlias.alias)
+                                           .where(CompanyAlias.company_id.in_(cids))
+                                           .order_by(CompanyAlias.id)):
+                by_company.setdefault(cid, []).append(alias)
+        aliases = {pid: by_company.get(r.company_id, []) for pid, r in current.items()}
+    alive, dead, events = [], [], []
+    now = utcnow()
+    for pid, cur in current.items():
+        rows = rows_of[pid]
+        if not rows:
+            if not keep_empty:
+                dead.append(pid)
+            continue
+        alive.append(pid)
+        seen = [Seen(m, m.date or m.doc_published, source_key(m.document_id, m.doc_url),
+                     m.doc_title) for m in rows]
+        fields = aggregate(seen)
+        for f, v in overrides[pid].items():
+            if f in EDITABLE:
+                fields[f] = v
+        fields["stage_rank"] = stage_rank(fields["stage"])
+        fields["health"] = health(fields)
+        fields["search_text"] = search_text(fields, seen, aliases.get(pid) or [])
+        changed = {f: v for f, v in fields.items() if getattr(cur, f) != v}
+        conn.execute(update(Project).where(Project.id == pid).values(**changed, updated_at=now))
+        events += [{"project_id": pid, **ev} for ev in timeline(seen)]
+    if dead:
+        conn.execute(delete(Project).where(Project.id.in_(dead)))
+    if alive:
+        conn.execute(delete(ProjectEvent).where(ProjectEvent.project_id.in_(alive)))
+    if events:
+        conn.execute(insert(ProjectEvent), events)
+    return set(alive) | (set(current) - set(dead))
