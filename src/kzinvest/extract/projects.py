@@ -361,7 +361,9 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
             starts_new = (segments and sector and current_sector and not info.aggregate and (
                 sector != current_sector and mentions_entity and _facility_sector(info.sent.text) or
                 cues.TRANSITION.search(info.sent.text) and (info.money or mentions_entity or entity.described)
-                and (sector != current_sector or entity.described)))
+                and (sector != current_sector or entity.described)) or
+                segments and cues.TRANSITION.search(info.sent.text) and mentions_entity and info.facility
+                and not info.aggregate)
             if not segments or starts_new:
                 segments.append([])
                 current_sector = sector or current_sector

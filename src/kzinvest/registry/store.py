@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import create_engine, event, inspect, select, text
+from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -134,6 +134,9 @@ class DocOutcome:
     indicators: int = 0
     projects_new: set[int] = field(default_factory=set)
     projects_touched: set[int] = field(default_factory=set)
+    # (record, project id) for every project record, in order (re-extraction uses it to
+    # follow a project whose records moved elsewhere)
+    assigned: list[tuple[Record, int]] = field(default_factory=list)
 
 
 def _today() -> date:
@@ -212,7 +215,7 @@ class Store:
         if curl:
             q = select(Document.id).where((Document.content_hash == h)
                                           | (Document.canonical_url == curl))
-        return s.scalars(q.limit(1)).first()
+        return s.connection().scalar(q.limit(1))
 
     def add_document(self, doc: InDocument,
                      extract: Callable[[InDocument], list[Record]] | None = None,
@@ -229,12 +232,14 @@ class Store:
         with self.write() as s:
             if (dup := self.find_duplicate(s, h, curl)) is not None:   # a racing writer won
                 return DocOutcome("duplicate", dup)
-            row = Document(source=doc.source, url=doc.url, content_hash=h, canonical_url=curl,
-                           title=doc.title, published=doc.published, text=doc.text,
-                           raw_text=doc.raw_text, content_type=doc.content_type or "text",
-                           encoding=doc.encoding, ingested_at=utcnow(), extracted_at=utcnow())
-            s.add(row)
-            s.flush()
+            now = utcnow()
+            values = dict(source=doc.source, url=doc.url, content_hash=h, canonical_url=curl,
+                          title=doc.title, published=doc.published, text=doc.text,
+                          raw_text=doc.raw_text, content_type=doc.content_type or "text",
+                          encoding=doc.encoding, ingested_at=now, extracted_at=now)
+            doc_id = s.connection().execute(insert(Document).values(**values)) \
+                .inserted_primary_key[0]
+            row = Document(id=doc_id, **values)      # transient: never added to the session
             out = self.attach_records(s, row, records)
             out.status = "new"
             return out
@@ -244,50 +249,70 @@ class Store:
         """Store `records` of `doc` as mentions/indicators and fold them into projects.
         `prefer` maps a company key to the project it fed before (re-extraction keeps ids)."""
         with s.no_autoflush:   # flushes happen where ids are needed, not on every query
+            s.flush()
             return self._attach(s, doc, records, prefer)
 
     def _attach(self, s: Session, doc: Document, records: list[Record],
                 prefer: dict[str, int] | None) -> DocOutcome:
+        """Core statements only, a fixed handful per document: resolve every record first,
+        then one insert each for new projects, mentions and indicators, then one batched
+        recompute of the projects fed (benchmarks/registry_bench.py)."""
+        conn = s.connection()
         out = DocOutcome("new", doc.id)
         fed: set[int] = set()
+        indicators: list[dict] = []
+        mentions: list[dict] = []
+        creating: list[tuple[int, dict]] = []     # (index into mentions, new project row)
         for ordinal, rec in enumerate(records):
             if rec.kind == "indicator":
-                s.add(Indicator(document_id=doc.id, ordinal=ordinal, region=rec.region,
-                                sector=rec.sector, amount=rec.amount, currency=rec.currency,
-                                amount_usd=_usd(rec, doc.published), jobs=rec.jobs,
-                                date=rec.date or doc.published,
-                                evidence=evidence_spans(doc.text, rec)))
+                indicators.append(dict(document_id=doc.id, ordinal=ordinal, region=rec.region,
+                                       sector=rec.sector, amount=rec.amount,
+                                       currency=rec.currency, amount_usd=_usd(rec, doc.published),
+                                       jobs=rec.jobs, date=rec.date or doc.published,
+                                       evidence=evidence_spans(doc.text, rec)))
                 out.indicators += 1
                 continue
-            m = mention_from_record(doc, ordinal, rec)
-            s.add(m)
-            s.flush()
+            m = mention_row(doc, ordinal, rec)
+            mv = _Attrs(m)
             cid = resolve_company(s, self.companies, rec.investor, rec.investor_aliases,
                                   rec.investor_country)
             pid = None
             if prefer and rec.investor:
                 from kzinvest.normalise.names import company_key
                 p = prefer.get(company_key(rec.investor) + "|" + (rec.sector or ""))
-                if p is not None and p not in fed and s.get(Project, p) is not None:
+                if p is not None and p not in fed and conn.scalar(
+                        select(Project.id).where(Project.id == p)) is not None:
                     pid = p
+            # A company created by this very document has no projects yet.
+            if pid is None and not (cid is not None and cid in self.companies.created):
+                pid = choose_project(mv, candidate_projects(conn, mv, cid), cid is not None, fed)
             if pid is None:
-                pid = choose_project(m, candidate_projects(s, m, cid), cid is not None, fed)
-            if pid is None:
-                project = Project(company_id=cid, investor=rec.investor, sector=rec.sector or "other",
-                                  stage=rec.stage, stage_rank=0, health=0.0, sources_count=0,
-                                  mentions_count=0, conflicts={}, search_text="",
-                                  created_at=utcnow(), updated_at=utcnow())
-                s.add(project)
-                s.flush()
-                pid = project.id
-                out.projects_new.add(pid)
-            m.project_id = pid
-            fed.add(pid)
+                now = utcnow()
+                creating.append((len(mentions), dict(
+                    company_id=cid, investor=rec.investor, sector=rec.sector or "other",
+                    stage=rec.stage or "negotiation", stage_rank=0, health=0.0,
+                    sources_count=0, mentions_count=0, conflicts={}, search_text="",
+                    created_at=now, updated_at=now)))
+            else:
+                fed.add(pid)
+            m["project_id"] = pid
+            mentions.append(m)
+            out.assigned.append((rec, pid))
             out.records += 1
-        s.flush()
-        for pid in fed:
-            aliases = self._aliases_of_project(s, pid)
-            aggregate.recompute(s, pid, aliases)
+        if creating:
+            new_ids = conn.execute(insert(Project).returning(Project.id,
+                                                             sort_by_parameter_order=True),
+                                   [row for _, row in creating]).scalars().all()
+            for (i, _), pid in zip(creating, new_ids):
+                mentions[i]["project_id"] = pid
+                out.assigned[i] = (out.assigned[i][0], pid)
+                out.projects_new.add(pid)
+                fed.add(pid)
+        if mentions:
+            conn.execute(insert(Mention), mentions)
+        if indicators:
+            conn.execute(insert(Indicator), indicators)
+        aggregate.recompute_many(conn, fed)
         out.projects_touched = fed
         return out
 
@@ -295,7 +320,8 @@ class Store:
         cid = s.scalar(select(Project.company_id).where(Project.id == pid))
         if cid is None:
             return []
-        return list(s.scalars(select(CompanyAlias.alias).where(CompanyAlias.company_id == cid)))
+        return list(s.scalars(select(CompanyAlias.alias).where(CompanyAlias.company_id == cid)
+                              .order_by(CompanyAlias.id)))
 
     # -- analysts' corrections ------------------------------------------------------------
     def edit(self, project_id: int, field_: str, value, who: str | None = None) -> dict:
@@ -303,12 +329,12 @@ class Store:
             raise ValueError(f"cannot edit {field_!r}; editable: {', '.join(aggregate.EDITABLE)}")
         value = parse_value(field_, value)
         with self.write() as s:
-            if s.get(Project, project_id) is None:
+            if s.scalar(select(Project.id).where(Project.id == project_id)) is None:
                 raise KeyError(project_id)
             s.add(Override(project_id=project_id, field=field_, value=value,
                            who=who or os.environ.get("USER") or "unknown", created_at=utcnow()))
             s.flush()
-            aggregate.recompute(s, project_id, self._aliases_of_project(s, project_id))
+            aggregate.recompute(s, project_id, keep_empty=True)
         return {"project_id": project_id, "field": field_, "value": value}
 
     # -- bulk operations live in ingest.py ----------------------------------------------
@@ -328,9 +354,20 @@ class Store:
                      ("companies", Company), ("indicators", Indicator))}
 
 
+# Project fields that always have a value (NOT NULL columns): they can be corrected, never
+# cleared.
+REQUIRED = ("sector", "stage")
+
+
 def parse_value(field_: str, value):
-    """CLI strings to typed values; "", "null" and "none" clear a field."""
+    """CLI strings to typed values; "", "null" and "none" clear a field (ValueError for a
+    field that cannot be empty)."""
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "null", "none")):
+        if field_ in REQUIRED:
+            from kzinvest.model import SECTORS, STAGES
+            allowed = STAGES if field_ == "stage" else SECTORS
+            raise ValueError(f"{field_} cannot be cleared (null); give one of "
+                             f"{', '.join(allowed)}")
         return None
     kind = aggregate.EDITABLE[field_]
     if kind is float:
@@ -382,16 +419,29 @@ def evidence_spans(text_: str, rec: Record) -> list[dict]:
     return out
 
 
-def mention_from_record(doc: Document, ordinal: int, rec: Record) -> Mention:
+def mention_row(doc: Document, ordinal: int, rec: Record) -> dict:
+    """The `mentions` row of one project record (a dict for a Core insert)."""
     extra = {k: v for k, v in (("product", rec.product), ("capacity", rec.capacity),
                                 ("investor_aliases", rec.investor_aliases)) if v}
-    return Mention(document_id=doc.id, ordinal=ordinal, investor=rec.investor,
-                   investor_country=rec.investor_country, region=rec.region,
-                   city=rec.city, sector=rec.sector or "other", amount=rec.amount,
-                   currency=rec.currency, amount_usd=_usd(rec, doc.published), jobs=rec.jobs,
-                   stage=rec.stage or "negotiation", date=rec.date or doc.published,
-                   confidence=float(rec.confidence if rec.confidence is not None else 0.5),
-                   evidence=evidence_spans(doc.text, rec), extra=extra)
+    return dict(document_id=doc.id, project_id=None, ordinal=ordinal, investor=rec.investor,
+                investor_country=rec.investor_country, region=rec.region,
+                city=rec.city, sector=rec.sector or "other", amount=rec.amount,
+                currency=rec.currency, amount_usd=_usd(rec, doc.published), jobs=rec.jobs,
+                stage=rec.stage or "negotiation", date=rec.date or doc.published,
+                confidence=float(rec.confidence if rec.confidence is not None else 0.5),
+                evidence=evidence_spans(doc.text, rec), extra=extra)
+
+
+def mention_from_record(doc: Document, ordinal: int, rec: Record) -> Mention:
+    return Mention(**mention_row(doc, ordinal, rec))
+
+
+class _Attrs:
+    """A mention row (dict) seen through attributes, as the matcher reads mentions."""
+    __slots__ = ("__dict__",)
+
+    def __init__(self, row: dict) -> None:
+        self.__dict__.update(row)
 
 
 def _default_extract(doc: InDocument) -> list[Record]:
