@@ -130,6 +130,10 @@ def _analyse(text: str) -> list[SentenceInfo]:
         info.meeting = bool(cues.MEETING.search(low)) or _dateline(info.sent.text)
         info.aggregate = bool(cues.AGGREGATE.search(low))
         info.facility = has_facility(low)
+    for prev, info in zip(infos, infos[1:]):
+        # "Напомним, ..." colours the rest of its paragraph until a company is named again.
+        if prev.background and info.sent.paragraph == prev.sent.paragraph and not info.orgs:
+            info.background = True
     return infos
 
 

@@ -103,8 +103,15 @@ def reextract(db: Db = None,
         store.close()
     for source, reason in s.failed:
         err.print(f"{source}: {reason}", markup=False)
-    out.print(f"documents: {s.documents}; records: {s.records}; projects: {s.projects_before} "
-              f"-> {s.projects_after}", markup=False)
+    line = (f"documents: {s.documents}; records: {s.records}; projects: {s.projects_before} "
+            f"-> {s.projects_after}")
+    if s.overrides_reattached or s.overrides_kept:
+        moves = ", ".join(f"{a} -> {b}" for a, b in s.overrides_reattached.items())
+        line += (f"; overrides of projects left without mentions: "
+                 f"{len(s.overrides_reattached)} re-attached" + (f" ({moves})" if moves else "")
+                 + f", {len(s.overrides_kept)} kept on their project"
+                 + (f" ({', '.join(map(str, s.overrides_kept))})" if s.overrides_kept else ""))
+    out.print(line, markup=False)
     if s.failed:
         raise typer.Exit(1)
 

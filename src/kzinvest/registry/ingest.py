@@ -156,6 +156,10 @@ class ReextractSummary:
     projects_before: int = 0
     projects_after: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # Analysts' overrides of projects left with no mentions: moved to the project their
+    # records now feed ({old id: new id}), else kept on the emptied project ([ids]).
+    overrides_reattached: dict[int, int] = field(default_factory=dict)
+    overrides_kept: list[int] = field(default_factory=list)
 
 
 def reextract(store, progress: bool = False,
@@ -166,7 +170,12 @@ def reextract(store, progress: bool = False,
     go, its new records are resolved again. A new record of the same company and sector
     goes back to the project its old mention fed, so project ids (and the analysts'
     overrides attached to them) survive; projects left without mentions are removed.
+    Overrides are never lost: when a project with overrides is left without mentions, its
+    overrides move to the project most of its records went to (the project "re-formed"
+    under another id); when its records went nowhere, the project is kept with its
+    overrides. Both are reported in the summary.
     """
+    from collections import Counter, defaultdict
     from kzinvest.normalise.names import company_key
     from kzinvest.registry import aggregate
     from kzinvest.registry.models import Document, Indicator, Mention, Override, Project
@@ -183,6 +192,7 @@ def reextract(store, progress: bool = False,
     task = bar.add_task("reextract", total=len(doc_ids), status="") if bar else None
     if bar:
         bar.start()
+    moved: dict[int, Counter] = defaultdict(Counter)   # old project -> where its records went
     try:
         for doc_id in doc_ids:
             with store.read() as s:
@@ -208,8 +218,19 @@ def reextract(store, progress: bool = False,
                 res = store.attach_records(s, row, records, prefer=prefer)
                 from kzinvest.registry.models import utcnow
                 row.extracted_at = utcnow()
-                for pid in old_projects - res.projects_touched:
-                    aggregate.recompute(s, pid, store._aliases_of_project(s, pid))
+                # Follow the records that left an old project: same investor, else the
+                # document's only project before and after.
+                by_key = {company_key(rec.investor): pid for rec, pid in res.assigned
+                          if rec.investor}
+                lone = (next(iter(res.projects_touched))
+                        if len(old_projects) == 1 and len(res.projects_touched) == 1 else None)
+                for inv, _, pid in old:
+                    if pid and pid not in res.projects_touched:
+                        dest = by_key.get(company_key(inv)) if inv else None
+                        if dest is not None or lone is not None:
+                            moved[pid][dest if dest is not None else lone] += 1
+                for pid in sorted(old_projects - res.projects_touched):
+                    _settle(s, store, pid, moved.get(pid), out)
             out.documents += 1
             out.records += res.records
             if bar:
@@ -217,7 +238,37 @@ def reextract(store, progress: bool = False,
     finally:
         if bar:
             bar.stop()
+    if out.overrides_kept:   # a kept project may have been fed again by a later document
+        with store.read() as s:
+            refed = set(s.scalars(select(Mention.project_id)
+                                  .where(Mention.project_id.in_(out.overrides_kept))))
+        out.overrides_kept = [p for p in out.overrides_kept if p not in refed]
     with store.read() as s:
         from sqlalchemy import func
         out.projects_after = s.scalar(select(func.count()).select_from(Project))
     return out
+
+
+def _settle(s, store, pid: int, moved, out: ReextractSummary) -> None:
+    """Recompute old project `pid`, which this document no longer feeds. When it is left
+    with no mentions it goes, but its analysts' overrides stay (see reextract)."""
+    from sqlalchemy import exists, update
+    from kzinvest.registry import aggregate
+    from kzinvest.registry.models import Mention, Override, Project
+
+    empty = not s.scalar(select(exists().where(Mention.project_id == pid)))
+    has_overrides = s.scalar(select(exists().where(Override.project_id == pid)))
+    if not (empty and has_overrides):
+        aggregate.recompute(s, pid)
+        return
+    for dest, _ in (moved.most_common() if moved else []):
+        if dest != pid and s.scalar(select(Project.id).where(Project.id == dest)) is not None:
+            s.execute(update(Override).where(Override.project_id == pid)
+                      .values(project_id=dest))
+            aggregate.recompute(s, dest)
+            aggregate.recompute(s, pid)            # now empty and override-free: removed
+            out.overrides_reattached[pid] = dest
+            return
+    aggregate.recompute(s, pid, keep_empty=True)    # nowhere to go: keep it, report it
+    if pid not in out.overrides_kept:
+        out.overrides_kept.append(pid)

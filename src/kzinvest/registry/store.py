@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -273,7 +274,7 @@ class Store:
                 out.indicators += 1
                 continue
             m = mention_row(doc, ordinal, rec)
-            mv = _Attrs(m)
+            mv = SimpleNamespace(**m)
             cid = resolve_company(s, self.companies, rec.investor, rec.investor_aliases,
                                   rec.investor_country)
             pid = None
@@ -434,14 +435,6 @@ def mention_row(doc: Document, ordinal: int, rec: Record) -> dict:
 
 def mention_from_record(doc: Document, ordinal: int, rec: Record) -> Mention:
     return Mention(**mention_row(doc, ordinal, rec))
-
-
-class _Attrs:
-    """A mention row (dict) seen through attributes, as the matcher reads mentions."""
-    __slots__ = ("__dict__",)
-
-    def __init__(self, row: dict) -> None:
-        self.__dict__.update(row)
 
 
 def _default_extract(doc: InDocument) -> list[Record]:
