@@ -277,7 +277,7 @@ def _role(text: str, start: int, end: int, name: str) -> str | None:
     for role, pattern in _ROLE_IN_NAME:
         if pattern.search(low_name):
             return role
-    before = text[max(0, start - 40):start].lower()
+    before = text[max(0, start - 90):start].lower()
     for role, pattern in _ROLE_BEFORE:
         if pattern.search(before):
             return role
