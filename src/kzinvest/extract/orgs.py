@@ -161,6 +161,8 @@ def find_orgs(text: str) -> list[OrgMention]:
         if prev.role in ("affiliate", "contractor", "lender") and cur.role is None and \
                 re.fullmatch(r"[»\"”]*\s*(,|и)\s+([а-яё]+\s+){0,3}[«\"“]?\s*", text[prev.end:cur.start]):
             cur.role = prev.role
+        elif prev.described and prev.role and cur.role is None and not text[prev.end:cur.start].strip():
+            cur.role = prev.role   # "японской корпорации Sumitomo": the description and the name are one
     _mark_owning_groups(text, found)
     brands = {m.name for m in found if m.role == "brand"}
     for m in found:
