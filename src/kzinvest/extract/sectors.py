@@ -3,25 +3,33 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+import re
 
 from kzinvest.extract.lexicon import table
 
 
+@lru_cache(maxsize=1)
+def _groups() -> tuple[tuple[str, int, re.Pattern], ...]:
+    """Stems of one sector and weight joined into one alternation (about 40 searches, not 260)."""
+    rows: dict[tuple[str, int], list[str]] = {}
+    for pattern, (sector, weight) in table("sectors.csv"):
+        rows.setdefault((sector, int(weight)), []).append(f"(?:{pattern.pattern})")
+    return tuple((sector, weight, re.compile("|".join(stems))) for (sector, weight), stems in rows.items())
+
+
 def sector_scores(text: str, weight: float = 1.0) -> Counter:
-    scores = Counter({k: v * weight for k, v in _unit_scores(text).items()})
-    return scores
+    return Counter({k: v * weight for k, v in _unit_scores(text).items()})
 
 
 @lru_cache(maxsize=4096)
 def _unit_scores(text: str) -> Counter:
     """Scores at weight 1, cached: the assembler asks about the same sentence several times."""
     scores: Counter = Counter()
-    weight = 1
     low = text.lower()
-    for pattern, (sector, w) in table("sectors.csv"):
+    for sector, weight, pattern in _groups():
         hits = len(pattern.findall(low))
         if hits:
-            scores[sector] += hits * int(w) * weight
+            scores[sector] += hits * weight
     return scores
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kzinvest.model import STAGES
@@ -162,6 +162,26 @@ def recompute(s: Session, project_id: int, aliases: list[str] | None = None,
     return project_id in recompute_many(s.connection(), [project_id], given, keep_empty)
 
 
+_P, _M, _D = Project.__table__, Mention.__table__, Document.__table__
+_IDS = bindparam("ids", expanding=True)
+# Built once: building and cache-keying statements costs more than running them.
+_SEL_CURRENT = select(_P.c.id, *[_P.c[f] for f in WRITTEN]).where(_P.c.id.in_(_IDS))
+_SEL_MENTIONS = (select(_M, _D.c.published.label("doc_published"), _D.c.url.label("doc_url"),
+                        _D.c.title.label("doc_title"))
+                 .join(_D, _D.c.id == _M.c.document_id).where(_M.c.project_id.in_(_IDS)))
+_SEL_OVERRIDES = (select(Override.__table__.c.project_id, Override.__table__.c.field,
+                         Override.__table__.c.value)
+                  .where(Override.__table__.c.project_id.in_(_IDS))
+                  .order_by(Override.__table__.c.created_at, Override.__table__.c.id))
+_SEL_ALIASES = (select(CompanyAlias.__table__.c.company_id, CompanyAlias.__table__.c.alias)
+                .where(CompanyAlias.__table__.c.company_id.in_(_IDS))
+                .order_by(CompanyAlias.__table__.c.id))
+_UPDATE = update(_P).where(_P.c.id == bindparam("_pid"))
+_DEL_PROJECTS = delete(_P).where(_P.c.id.in_(_IDS))
+_DEL_EVENTS = delete(ProjectEvent.__table__).where(ProjectEvent.__table__.c.project_id.in_(_IDS))
+_INS_EVENTS = insert(ProjectEvent.__table__)
+
+
 def recompute_many(conn, project_ids, aliases: dict[int, list[str]] | None = None,
                    keep_empty: bool = False) -> set[int]:
     """recompute() for several projects in a fixed handful of Core statements (not a
@@ -170,30 +190,21 @@ def recompute_many(conn, project_ids, aliases: dict[int, list[str]] | None = Non
     ids = sorted({int(p) for p in project_ids if p is not None})
     if not ids:
         return set()
-    current = {r.id: r for r in conn.execute(
-        select(Project.id, *[getattr(Project, f) for f in WRITTEN]).where(Project.id.in_(ids)))}
+    current = {r.id: r for r in conn.execute(_SEL_CURRENT, {"ids": ids})}
     if not current:
         return set()
+    found = list(current)
     rows_of: dict[int, list] = {pid: [] for pid in current}
-    for row in conn.execute(
-            select(Mention.__table__, Document.published.label("doc_published"),
-                   Document.url.label("doc_url"), Document.title.label("doc_title"))
-            .join(Document, Document.id == Mention.document_id)
-            .where(Mention.project_id.in_(list(current)))):
+    for row in conn.execute(_SEL_MENTIONS, {"ids": found}):
         rows_of[row.project_id].append(row)
     overrides: dict[int, dict] = {pid: {} for pid in current}
-    for pid, field, value in conn.execute(
-            select(Override.project_id, Override.field, Override.value)
-            .where(Override.project_id.in_(list(current)))
-            .order_by(Override.created_at, Override.id)):
+    for pid, field, value in conn.execute(_SEL_OVERRIDES, {"ids": found}):
         overrides[pid][field] = value
     if aliases is None:
-        cids = {r.company_id for r in current.values() if r.company_id is not None}
+        cids = sorted({r.company_id for r in current.values() if r.company_id is not None})
         by_company: dict[int, list[str]] = {}
         if cids:
-            for cid, alias in conn.execute(select(CompanyAlias.company_id, CompanyAlias.alias)
-                                           .where(CompanyAlias.company_id.in_(cids))
-                                           .order_by(CompanyAlias.id)):
+            for cid, alias in conn.execute(_SEL_ALIASES, {"ids": cids}):
                 by_company.setdefault(cid, []).append(alias)
         aliases = {pid: by_company.get(r.company_id, []) for pid, r in current.items()}
     alive, dead, events = [], [], []
@@ -215,12 +226,12 @@ def recompute_many(conn, project_ids, aliases: dict[int, list[str]] | None = Non
         fields["health"] = health(fields)
         fields["search_text"] = search_text(fields, seen, aliases.get(pid) or [])
         changed = {f: v for f, v in fields.items() if getattr(cur, f) != v}
-        conn.execute(update(Project).where(Project.id == pid).values(**changed, updated_at=now))
+        conn.execute(_UPDATE, {"_pid": pid, **changed, "updated_at": now})
         events += [{"project_id": pid, **ev} for ev in timeline(seen)]
     if dead:
-        conn.execute(delete(Project).where(Project.id.in_(dead)))
+        conn.execute(_DEL_PROJECTS, {"ids": dead})
     if alive:
-        conn.execute(delete(ProjectEvent).where(ProjectEvent.project_id.in_(alive)))
+        conn.execute(_DEL_EVENTS, {"ids": alive})
     if events:
-        conn.execute(insert(ProjectEvent), events)
+        conn.execute(_INS_EVENTS, events)
     return set(alive) | (set(current) - set(dead))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from kzinvest.model import STAGES
@@ -88,6 +88,22 @@ def match_score(m: Mention, p: Candidate, named: bool) -> int | None:
     return score
 
 
+_C, _A, _P = Company.__table__, CompanyAlias.__table__, Project.__table__
+_SEL_NEW_ALIASES = (select(_A.c.id, _A.c.key, _A.c.company_id, _C.c.country, _A.c.alias)
+                    .join(_C, _C.c.id == _A.c.company_id).where(_A.c.id > bindparam("after")))
+_INS_COMPANY = insert(_C)
+_SET_COUNTRY = (update(_C).where(_C.c.id == bindparam("_cid"), _C.c.country.is_(None))
+                .values(country=bindparam("_country")))
+_INS_ALIASES = insert(_A)
+_CAND_COLS = (_P.c.id, _P.c.investor_country, _P.c.region, _P.c.city, _P.c.sector,
+              _P.c.amount, _P.c.currency, _P.c.amount_usd)
+_CAND_NAMED = select(*_CAND_COLS).where(_P.c.company_id == bindparam("cid")).order_by(_P.c.id)
+_CAND_UNNAMED = (select(*_CAND_COLS)
+                 .where(_P.c.company_id.is_(None), _P.c.investor_country == bindparam("country"),
+                        _P.c.region == bindparam("region"), _P.c.sector == bindparam("sector"))
+                 .order_by(_P.c.id))
+
+
 class CompanyIndex:
     """In-memory index of company alias keys, refreshed from the database per transaction.
 
@@ -109,10 +125,7 @@ class CompanyIndex:
     def refresh(self, s: Session) -> None:
         self.pending.clear()
         self.created.clear()
-        rows = s.execute(select(CompanyAlias.id, CompanyAlias.key, CompanyAlias.company_id,
-                                Company.country, CompanyAlias.alias)
-                         .join(Company, Company.id == CompanyAlias.company_id)
-                         .where(CompanyAlias.id > self.max_alias_id)).all()
+        rows = s.connection().execute(_SEL_NEW_ALIASES, {"after": self.max_alias_id}).all()
         for alias_id, key, cid, country, alias in rows:
             self.by_key.setdefault(key, set()).add(cid)
             self.aliases.setdefault(cid, set()).add(alias)
@@ -182,7 +195,7 @@ def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
     cid = index.lookup(keys, country)
     conn = s.connection()   # Core statements: the ORM unit of work costs more than the SQL
     if cid is None:
-        cid = conn.execute(insert(Company).values(
+        cid = conn.execute(_INS_COMPANY, dict(
             name=display_name(names[0]), key=keys[0], country=country,
             created_at=utcnow())).inserted_primary_key[0]
         index.created.add(cid)
@@ -190,8 +203,7 @@ def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
     else:
         company_country = index.country.get(cid)
         if company_country is None and country:
-            conn.execute(update(Company).where(Company.id == cid, Company.country.is_(None))
-                         .values(country=country))
+            conn.execute(_SET_COUNTRY, {"_cid": cid, "_country": country})
             company_country = country
     known = index.aliases.get(cid, set())
     new_aliases: list[dict] = []
@@ -200,7 +212,7 @@ def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
         if alias and key and alias not in known and all(a["alias"] != alias for a in new_aliases):
             new_aliases.append({"company_id": cid, "alias": alias, "key": key})
     if new_aliases:
-        conn.execute(insert(CompanyAlias), new_aliases)
+        conn.execute(_INS_ALIASES, new_aliases)
     for a in new_aliases:
         index.add(a["key"], cid, company_country, a["alias"])
     if cid in index.created and not new_aliases:
@@ -210,17 +222,14 @@ def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
 
 def candidate_projects(s, m, company_id: int | None) -> list[Candidate]:
     """`s`: a Session or a Connection; `m`: anything with a mention's attributes."""
-    cols = (Project.id, Project.investor_country, Project.region, Project.city, Project.sector,
-            Project.amount, Project.currency, Project.amount_usd)
-    q = select(*cols)
     if company_id is not None:
-        q = q.where(Project.company_id == company_id)
+        rows = s.execute(_CAND_NAMED, {"cid": company_id})
     else:
         if not (m.investor_country and m.region and m.sector not in (None, "other")):
             return []
-        q = q.where(Project.company_id.is_(None), Project.investor_country == m.investor_country,
-                    Project.region == m.region, Project.sector == m.sector)
-    return [Candidate(*row) for row in s.execute(q.order_by(Project.id)).all()]
+        rows = s.execute(_CAND_UNNAMED, {"country": m.investor_country, "region": m.region,
+                                         "sector": m.sector})
+    return [Candidate(*row) for row in rows.all()]
 
 
 def choose_project(m: Mention, candidates: list[Candidate], named: bool,

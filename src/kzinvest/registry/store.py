@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Callable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import create_engine, event, insert, inspect, select, text
+from sqlalchemy import bindparam, create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -127,6 +127,19 @@ def migrate(engine: Engine) -> None:
 
 # --- the store ---------------------------------------------------------------------------
 
+# Write statements, built once (building and cache-keying a statement per call costs more
+# than executing it; see docs/registry-status.md, ingest overhead).
+_DOC = Document.__table__
+_DUP_HASH = select(_DOC.c.id).where(_DOC.c.content_hash == bindparam("h")).limit(1)
+_DUP_HASH_OR_URL = select(_DOC.c.id).where((_DOC.c.content_hash == bindparam("h"))
+                                          | (_DOC.c.canonical_url == bindparam("curl"))).limit(1)
+_INS_DOCUMENT = insert(_DOC)
+_PROJECT_EXISTS = select(Project.__table__.c.id).where(Project.__table__.c.id == bindparam("pid"))
+_INS_PROJECTS = insert(Project.__table__).returning(Project.__table__.c.id,
+                                                    sort_by_parameter_order=True)
+_INS_MENTIONS = insert(Mention.__table__)
+_INS_INDICATORS = insert(Indicator.__table__)
+
 @dataclass
 class DocOutcome:
     status: str                      # "new" | "duplicate"
@@ -212,11 +225,9 @@ class Store:
 
     # -- documents ----------------------------------------------------------------------
     def find_duplicate(self, s: Session, h: str, curl: str | None) -> int | None:
-        q = select(Document.id).where(Document.content_hash == h)
         if curl:
-            q = select(Document.id).where((Document.content_hash == h)
-                                          | (Document.canonical_url == curl))
-        return s.connection().scalar(q.limit(1))
+            return s.connection().scalar(_DUP_HASH_OR_URL, {"h": h, "curl": curl})
+        return s.connection().scalar(_DUP_HASH, {"h": h})
 
     def add_document(self, doc: InDocument,
                      extract: Callable[[InDocument], list[Record]] | None = None,
@@ -238,8 +249,7 @@ class Store:
                           title=doc.title, published=doc.published, text=doc.text,
                           raw_text=doc.raw_text, content_type=doc.content_type or "text",
                           encoding=doc.encoding, ingested_at=now, extracted_at=now)
-            doc_id = s.connection().execute(insert(Document).values(**values)) \
-                .inserted_primary_key[0]
+            doc_id = s.connection().execute(_INS_DOCUMENT, values).inserted_primary_key[0]
             row = Document(id=doc_id, **values)      # transient: never added to the session
             out = self.attach_records(s, row, records)
             out.status = "new"
@@ -282,7 +292,7 @@ class Store:
                 from kzinvest.normalise.names import company_key
                 p = prefer.get(company_key(rec.investor) + "|" + (rec.sector or ""))
                 if p is not None and p not in fed and conn.scalar(
-                        select(Project.id).where(Project.id == p)) is not None:
+                        _PROJECT_EXISTS, {"pid": p}) is not None:
                     pid = p
             # A company created by this very document has no projects yet.
             if pid is None and not (cid is not None and cid in self.companies.created):
@@ -301,18 +311,16 @@ class Store:
             out.assigned.append((rec, pid))
             out.records += 1
         if creating:
-            new_ids = conn.execute(insert(Project).returning(Project.id,
-                                                             sort_by_parameter_order=True),
-                                   [row for _, row in creating]).scalars().all()
+            new_ids = conn.execute(_INS_PROJECTS, [row for _, row in creating]).scalars().all()
             for (i, _), pid in zip(creating, new_ids):
                 mentions[i]["project_id"] = pid
                 out.assigned[i] = (out.assigned[i][0], pid)
                 out.projects_new.add(pid)
                 fed.add(pid)
         if mentions:
-            conn.execute(insert(Mention), mentions)
+            conn.execute(_INS_MENTIONS, mentions)
         if indicators:
-            conn.execute(insert(Indicator), indicators)
+            conn.execute(_INS_INDICATORS, indicators)
         aggregate.recompute_many(conn, fed)
         out.projects_touched = fed
         return out
