@@ -78,24 +78,22 @@ def extract_records(doc: Document) -> list[Record]:
     if not text.strip():
         return []
     date = doc.published or find_publication_date(text)
-    infos = _analyse(text)
+    countries = find_countries(text)
+    infos = _analyse(text, countries)
     _mark_past(infos, date)
-    if re.search(r"соглашени\w* о намерениях", text, re.I):
-        # "соглашение" in such an article is that agreement of intent, not a binding contract.
-        for info in infos:
-            if info.stage == "agreement" and not re.search(r"инвестиц|контракт|договор", info.sent.text, re.I):
-                info.stage = "memorandum"
+    _intent_only(infos, text)
     entities, owner = _attribute(infos)
     article_place = _article_place(infos)
-    foreign = any(m.country not in (None, "KZ") for i in infos for m in i.orgs) or \
-        any(c.country != "KZ" for c in find_countries(text))
+    local_only = not any(m.country not in (None, "KZ") for i in infos for m in i.orgs) and \
+        all(c.country == "KZ" for c in countries)
     records = []
     for undertaking in _undertakings(entities, owner, infos):
         record = _project_record(doc, undertaking, date, infos, article_place)
-        if record is not None and record.investor and record.investor_country is None and not foreign:
+        if record is None:
+            continue
+        if record.investor and record.investor_country is None and local_only:
             record.investor_country = "KZ"   # no foreign party anywhere in the article: a local firm
-        if record is not None:
-            records.append(record)
+        records.append(record)
     records.extend(_indicator_records(doc, infos, owner, date))
     if doc.path and doc.path != doc.source:
         for r in records:
@@ -103,9 +101,19 @@ def extract_records(doc: Document) -> list[Record]:
     return _dedupe(records)
 
 
+def _intent_only(infos: list[SentenceInfo], text: str) -> None:
+    """In an article about a "соглашение о намерениях", a bare "соглашение" is that agreement
+    of intent, not a binding contract."""
+    if not re.search(r"соглашени\w* о намерениях", text, re.I):
+        return
+    for info in infos:
+        if info.stage == "agreement" and not re.search(r"инвестиц|контракт|договор", info.sent.text, re.I):
+            info.stage = "memorandum"
+
+
 # ---------------------------------------------------------------- sentence analysis
 
-def _analyse(text: str) -> list[SentenceInfo]:
+def _analyse(text: str, countries) -> list[SentenceInfo]:
     sentences = split_sentences(text)
     infos = [SentenceInfo(s) for s in sentences]
     orgs = find_orgs(text)
@@ -114,7 +122,7 @@ def _analyse(text: str) -> list[SentenceInfo]:
     # The neural tagger is the slow part: run it only where a project could be stated, the rules
     # found no organisation, and some capitalised word is not a place, a country or an office.
     known = [(o.start, o.end) for o in orgs] + [(p.start, p.end) for p in places] + \
-        [(c.start, c.end) for c in find_countries(text)]
+        [(c.start, c.end) for c in countries]
     candidates = [i.sent for i in infos if _could_hold_project(i.sent.text) and
                   not any(i.sent.start <= o.start < i.sent.end for o in orgs) and
                   _unexplained_capital(text, i.sent, known)]
