@@ -54,6 +54,10 @@ class Entity:
     mentions: list[OrgMention]
     described: bool = False
 
+    def add(self, mention: OrgMention) -> None:
+        if not any(m is mention for m in self.mentions):
+            self.mentions.append(mention)
+
     @property
     def name(self) -> str | None:
         if self.described:
@@ -208,8 +212,7 @@ def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[
         for m in info.orgs:
             if m.parent and m.role is None:
                 child = _entity_for(m, entities)
-                parent_key = normalize_company_name(m.parent) or m.parent.lower()
-                entities.setdefault(parent_key, child)
+                entities.setdefault(_key(m.parent), child)
     for info in infos:   # names first, so a description in the headline can find its name
         for m in info.orgs:
             if not m.described and m.role in (None, "employer"):
@@ -277,7 +280,7 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
     named = [m for m in info.orgs if m.role is None and not m.described]
     for m in info.orgs:
         if m.role == "parent":
-            key = normalize_company_name(m.name) or m.name.lower()
+            key = _key(m.name)
             if key in entities and entities[key] not in found:
                 found.append(entities[key])
             continue
@@ -294,8 +297,7 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
             if target is None:
                 key = f"~{m.country or '??'}"
                 target = entities.setdefault(key, Entity(key, [], described=True))
-            if not any(x is m for x in target.mentions):
-                target.mentions.append(m)
+            target.add(m)
         else:
             target = _entity_for(m, entities)
         if target not in found:
@@ -304,21 +306,20 @@ def _entities_in(info: SentenceInfo, entities: dict[str, Entity]) -> list[Entity
 
 
 def _entity_for(m: OrgMention, entities: dict[str, Entity]) -> Entity:
-    key = normalize_company_name(m.name) or m.name.lower()
+    key = _key(m.name)
     if key in entities and not entities[key].described:
-        entity = entities[key]
-        if not any(x is m for x in entity.mentions):
-            entity.mentions.append(m)
-        return entity
+        entities[key].add(m)
+        return entities[key]
     for entity in entities.values():
-        if entity.described:
-            continue
-        if _same_company(key, entity.key, m, entity):
-            if not any(x is m for x in entity.mentions):
-                entity.mentions.append(m)
+        if not entity.described and _same_company(key, entity.key, m, entity):
+            entity.add(m)
             return entity
     entity = entities[key] = Entity(key, [m])
     return entity
+
+
+def _key(name: str) -> str:
+    return normalize_company_name(name) or name.lower()
 
 
 def _same_company(key: str, other: str, m: OrgMention, entity: Entity) -> bool:
