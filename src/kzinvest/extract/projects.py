@@ -353,7 +353,7 @@ def _is_investor(entity: Entity, infos: list[SentenceInfo], owner) -> bool:
             continue
         concrete = info.facility or _strong_sector(info.sent.text)
         if concrete and (cues.INVEST_VERB.search(info.sent.text) or info.money or info.jobs or info.stage):
-            if not info.aggregate or any(m in entity.mentions for m in info.orgs):
+            if not info.aggregate or _mentions(info, entity):
                 return True
     return False
 
@@ -368,16 +368,9 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
         current_sector = None
         named_yet = False
         for info in own:
-            named_yet = named_yet or any(m in entity.mentions for m in info.orgs)
+            named_yet = named_yet or _mentions(info, entity)
             sector = _strong_sector(info.sent.text) if named_yet or entity.described else None
-            mentions_entity = any(m in entity.mentions for m in info.orgs)
-            starts_new = (segments and sector and current_sector and not info.aggregate and (
-                sector != current_sector and mentions_entity and _facility_sector(info.sent.text) or
-                cues.TRANSITION.search(info.sent.text) and (info.money or mentions_entity or entity.described)
-                and (sector != current_sector or entity.described)) or
-                segments and cues.TRANSITION.search(info.sent.text) and mentions_entity and info.facility
-                and not info.aggregate)
-            if not segments or starts_new:
+            if not segments or _starts_undertaking(info, entity, sector, current_sector):
                 segments.append([])
                 current_sector = sector or current_sector
             elif sector and current_sector is None:
@@ -386,6 +379,25 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
         for segment in segments:
             out.extend(_split_lists(entity, segment))
     return out
+
+
+def _mentions(info: SentenceInfo, entity: Entity) -> bool:
+    return any(m in entity.mentions for m in info.orgs)
+
+
+def _starts_undertaking(info: SentenceInfo, entity: Entity, sector: str | None, current: str | None) -> bool:
+    """Whether a sentence opens another undertaking of the investor that owns it."""
+    if info.aggregate:
+        return False
+    named = _mentions(info, entity)
+    transition = bool(cues.TRANSITION.search(info.sent.text))
+    if sector and current and sector != current and named and _facility_sector(info.sent.text):
+        return True   # "BazisWest собирается возвести ... жилой дом" after its hotel
+    if transition and named and info.facility:
+        return True   # "Кроме того, Artel откроет в Алматы сервисный центр"
+    # "Кроме того, инвестор ... вложить $20 млн в сельское хозяйство"
+    return bool(transition and sector and current and (info.money or named or entity.described)
+                and (sector != current or entity.described))
 
 
 def _strong_sector(text: str) -> str | None:
@@ -422,7 +434,7 @@ def _split_lists(entity: Entity, segment: list[SentenceInfo]) -> list[Undertakin
         with_facility = [x for x in items if has_facility(x) and sector_scores(x)]
         sectors = {best_sector(sector_scores(x)) for x in with_facility}
         if len(with_facility) >= 2 and (count == len(with_facility) or len(sectors) == len(with_facility) >= 2):
-            if count or info.facility and any(m in entity.mentions for m in info.orgs):
+            if count or info.facility and _mentions(info, entity):
                 return [Undertaking(entity, segment, item_text=x) for x in with_facility]
         places = [p for p in info.places if p.kind in ("city", "region") and p.region]
         if count >= 2 and len(places) == count and cues.COUNT_FACILITY.search(info.sent.text):
@@ -438,7 +450,7 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     if not sents:
         return None
     entity = u.entity
-    used: set[int] = {i.sent.index for i in sents if any(m in entity.mentions for m in i.orgs)}
+    used: set[int] = {i.sent.index for i in sents if _mentions(i, entity)}
     sector = _sector(u)
     amount, currency, amount_sent = _amount(sents)
     jobs, jobs_sent = _jobs(sents)

@@ -109,11 +109,12 @@ def _fts_filter(store, q: str):
     return or_(proj, via_docs)
 
 
-def apply_filter(store, stmt, flt: ProjectFilter, walk: str | None = None):
-    """`stmt` restricted by `flt`. `walk` (SQLite): the sort whose index the query should
-    walk; every other filter column is then kept away from the planner (see _plan)."""
+def apply_filter(store, stmt, flt: ProjectFilter, keep: str | None = None):
+    """`stmt` restricted by `flt`. `keep` (SQLite, from _plan): the one column the planner
+    may use an index on ("date", "amount_usd", "stalled", or a sort column); every other
+    filter column is hidden from it (same values, see _no_index)."""
     equality = False
-    hide = walk is not None
+    hide = keep is not None and store.dialect == "sqlite"
     for value, col in ((flt.region, Project.region), (flt.sector, Project.sector),
                        (flt.country, Project.investor_country), (flt.stage, Project.stage_rank)):
         vals = _many(value)
@@ -137,17 +138,17 @@ def apply_filter(store, stmt, flt: ProjectFilter, walk: str | None = None):
             stmt = stmt.where(cond)
             equality = True
     no_index = (equality or hide) and store.dialect == "sqlite"
-    date = _no_index(Project.date) if no_index and walk != "date" else Project.date
+    date = _no_index(Project.date) if no_index and keep != "date" else Project.date
     if flt.since:
         stmt = stmt.where(date >= str(flt.since))
     if flt.until:
         stmt = stmt.where(date <= _until(str(flt.until)))
     if flt.min_usd is not None:
-        usd = (_no_index(Project.amount_usd) if no_index and walk != "amount_usd"
+        usd = (_no_index(Project.amount_usd) if no_index and keep != "amount_usd"
                else Project.amount_usd)
         stmt = stmt.where(usd >= float(flt.min_usd))
     if flt.stalled is not None:
-        cond = stalled_condition(store, no_index)
+        cond = stalled_condition(store, no_index and keep != "stalled")
         stmt = stmt.where(cond if flt.stalled else ~cond)
     return stmt
 
@@ -163,26 +164,39 @@ def _has_filter(flt: ProjectFilter) -> bool:
         flt.stalled, flt.q, flt.company_id))
 
 
-def _plan(store, s: Session, flt: ProjectFilter, total: int) -> str | None:
-    """SQLite only: which way to read a page of a filtered, sorted list.
+def _plan(store, s: Session, flt: ProjectFilter, total: int) -> tuple[str | None, str | None]:
+    """SQLite only: how to read one page of a filtered, sorted list, as (keep, order):
+    `keep` for apply_filter, `order` "walk" (read the sort index in order) or "sort"
+    (find the matches first, then sort them); (None, None) leaves it all to the planner
+    (PostgreSQL, which has column statistics; full-text queries; no filter).
 
-    SQLite has no column statistics, so it guesses; with a broad filter it sorts tens of
-    thousands of rows for a page of 50 (`stalled` + sort by investor: 60-75 ms at 100k),
-    and with a narrow one it may walk a sort index past most of the table looking for
-    matches. The exact number of matching rows (`total`, counted anyway) tells which is
-    cheaper: walking the sort index reads about (offset + limit) * N / total rows, the
-    filter-first plan reads `total` rows and sorts them.
-    Returns "walk" (walk the sort index), "filter" (filter, then sort) or None (leave it
-    to the planner: PostgreSQL, full-text queries, no filter, unindexed sorts)."""
+    SQLite has no column statistics and guesses. With a broad filter it may sort tens of
+    thousands of rows for a page of 50 (`stalled` + sort by investor: 60-75 ms at 100k
+    projects); with a narrow one it may walk a sort index past most of the table; given
+    two ranges it may pick the wide one and look up 80,000 rows (`until=2016&min_usd=1e6`
+    sorted by date: 60 ms). The exact number of matches (`total`, counted anyway) decides:
+    walking the sort index reads about (offset + limit) * N / total rows, the other plan
+    reads the `total` matches and sorts them."""
     if store.dialect != "sqlite" or flt.q or not _has_filter(flt):
-        return None
-    if (flt.sort or "-amount_usd").lstrip("-+") not in INDEXED_SORTS:
-        return None
-    if total <= 0:
-        return "filter"
-    n = s.scalar(select(func.max(Project.id))) or 0     # an upper bound of N, O(log N)
-    page = max(1, int(flt.offset) + int(flt.limit))
-    return "walk" if WALK_MARGIN * page * n < total * total else "filter"
+        return None, None
+    sort = (flt.sort or "-amount_usd").lstrip("-+")
+    if sort in INDEXED_SORTS and total > 0:
+        n = s.scalar(select(func.max(Project.id))) or 0     # an upper bound of N, O(log N)
+        page = max(1, int(flt.offset) + int(flt.limit))
+        if WALK_MARGIN * page * n < total * total:
+            return sort, "walk"
+    equality = any(_many(v) for v in (flt.region, flt.sector, flt.country, flt.stage)) \
+        or flt.company_id is not None
+    if equality:
+        return None, "sort"     # apply_filter lets the planner use the equality index only
+    # Ranges only: expose one whose index holds every range column (ix_projects_date,
+    # ix_projects_stage_last_seen), so the others are checked in the index and only the
+    # matches are looked up; the amount index holds the amount alone, so it comes last.
+    if flt.since or flt.until:
+        return "date", "sort"
+    if flt.stalled:
+        return "stalled", "sort"
+    return "amount_usd", "sort"
 
 
 def _order(store, sort: str | None, hide_index: bool = False):
@@ -272,11 +286,9 @@ def list_projects(store, flt: ProjectFilter | None = None) -> dict:
     with store.read() as s:
         version = store.data_version() if hasattr(store, "data_version") else None
         total = count_projects(store, s, flt)
-        plan = _plan(store, s, flt, total)
-        sort_name = (flt.sort or "-amount_usd").lstrip("-+")
-        base = apply_filter(store, project_select(store), flt,
-                            walk=sort_name if plan == "walk" else None)
-        rows = s.execute(base.order_by(*_order(store, flt.sort, hide_index=plan == "filter"))
+        keep, order = _plan(store, s, flt, total)
+        base = apply_filter(store, project_select(store), flt, keep=keep)
+        rows = s.execute(base.order_by(*_order(store, flt.sort, hide_index=order == "sort"))
                          .limit(max(0, int(flt.limit))).offset(max(0, int(flt.offset)))).all()
         if version is not None and store.data_version() != version:
             # A write landed meanwhile: count again, in this read's snapshot, so that
