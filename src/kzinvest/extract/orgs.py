@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from kzinvest.extract import countries as countries_mod
+from kzinvest.extract import cues
 from kzinvest.extract.companies import find_known_companies, lookup_company
 
 
@@ -89,7 +90,6 @@ _EMPLOYER_BEFORE = re.compile(
     r"(\s+(компании|корпорации|холдинга|группы|концерна))?\s*[«\"“]?\s*$", re.I)
 _PLAN_VERB = re.compile(r"планиру|намерен|собира|готов\w* (вложить|инвест|построить|открыть)|построит|"
                         r"вложит|откроет|запустит|инвестирует")
-_MEETING = re.compile(r"встреч|встретил|переговор|форум|конференц|совещани|заседани|брифинг|визит")
 _CLAUSE_ROLE = [
     ("brand", re.compile(r"\bмар(ки|ок|ка)\b|бренд|\bмодел(и|ь|ей)\b")),
     ("contractor", re.compile(r"подрядчик|генподрядчик|отвечает за проектирование|поставит|поставляет|сырь[её]м|"
@@ -284,7 +284,7 @@ def _role(text: str, start: int, end: int, name: str) -> str | None:
         if pattern.search(before):
             return role
     clause = _clause(text, start, end).lower()
-    if _EMPLOYER_BEFORE.search(text[max(0, start - 90):start]) and _MEETING.search(clause) \
+    if _EMPLOYER_BEFORE.search(text[max(0, start - 90):start]) and cues.MEETING.search(clause) \
             and not _PLAN_VERB.search(clause):
         return "employer"      # "встреча с директором компании X": X met, X did not (yet) invest
     if _INVESTOR_CUE.search(clause):

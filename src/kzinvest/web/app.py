@@ -197,6 +197,10 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Everything imported and built so far lives as long as the server: move it out of
+        # the garbage collector's sight, or every full collection walks it again (70-100 ms
+        # pauses in the middle of requests: benchmarks/api_bench.py, docs/web-status.md).
+        _freeze_heap()
         # Compute the overview's aggregates in the background so the first visitor
         # does not pay for them.
         threading.Thread(target=_warm, args=(app,), daemon=True).start()
@@ -247,8 +251,19 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
     return app
 
 
+def _freeze_heap() -> None:
+    """gc.freeze() the start-up heap (modules, app, templates, the registry's caches).
+    Off with KZINVEST_GC_FREEZE=0."""
+    if os.environ.get("KZINVEST_GC_FREEZE", "1") == "0":
+        return
+    import gc
+    gc.collect()
+    gc.freeze()
+
+
 def _warm(app: FastAPI) -> None:
     _warm_ctx(app.state.kz)
+    _freeze_heap()        # what warming built (compiled SQL, templates) lives on too
 
 
 def _warm_ctx(ctx: WebContext) -> None:
