@@ -59,7 +59,8 @@ _LATIN_STOP = {
     "Telegram", "WhatsApp", "Facebook", "Instagram", "YouTube", "TikTok", "Twitter", "X", "I", "II", "III",
     "IV", "V", "VI", "MW", "GW", "KW", "Pro", "Plus", "Max", "Ctrl", "Enter", "Ctrl+Enter", "COVID",
     "ESG", "PPP", "SPV", "EPC", "LNG", "AI", "ID", "SMS", "PDF", "Online", "News", "Photo",
-    "TEU", "MWh", "GWh", "kWh", "MWp", "CO2", "HSE", "R&D", "B2B", "ISO",
+    "TEU", "MWh", "GWh", "kWh", "MWp", "CO2", "HSE", "R&D", "B2B", "ISO", "GMP", "HACCP", "LEED",
+    "BREEAM", "Tier", "III", "IV", "PET", "LED", "GPS", "SCADA",
 }
 _DOMAIN = re.compile(r"\.(kz|ru|com|org|net|uz|kg|info|tv)\b", re.I)
 
@@ -75,6 +76,8 @@ _ROLE_BEFORE = [
     ("media", re.compile(r"(сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"
                          r"телеканал\w*|портал\w*|источник:?|со ссылкой на)\s*[«\"“]?\s*$")),
     ("brand", re.compile(r"(марк[иаю]|марок|бренд\w*|модел[иьяей]\w*|сет[ьи]|сетью|автомобил\w+)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
+    ("customer", re.compile(r"(для|покупател\w*|клиент\w*|потребител\w*|заказчик\w* продукции)"
+                            r"(\s+[а-яё]+){0,6}\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
     ("place", re.compile(r"(сэз|зон[аеыу]|парк[аеу]?|индустриальн\w+ зон\w+|технопарк\w*)\s*[«\"“]?\s*$")),
     ("media", re.compile(r"(об этом|как сообщ\w+)\s*$")),
     ("contractor", re.compile(r"(подрядчик\w*|поставщик\w*|генподрядчик\w*)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
@@ -158,7 +161,7 @@ def find_orgs(text: str) -> list[OrgMention]:
             m.role = alias_role[m.name]   # later mentions of the alias play the same part
     for prev, cur in zip(found, found[1:]):
         # "создано совместно X и китайской Y": the role of X carries over to what is joined to it.
-        if prev.role in ("affiliate", "contractor", "lender") and cur.role is None and \
+        if prev.role in ("affiliate", "contractor", "lender", "customer") and cur.role is None and \
                 re.fullmatch(r"[»\"”]*\s*(,|и)\s+([а-яё]+\s+){0,3}[«\"“]?\s*", text[prev.end:cur.start]):
             cur.role = prev.role
         elif prev.described and prev.role and cur.role is None and not text[prev.end:cur.start].strip():
@@ -290,7 +293,12 @@ def _role(text: str, start: int, end: int, name: str) -> str | None:
     if _INVESTOR_CUE.search(clause):
         return None
     for role, pattern in _CLAUSE_ROLE:
-        if pattern.search(clause):
+        if role == "brand":
+            # "автомобили марки X" names a brand; "АО X, работающее под брендом Y" does not make X one.
+            head = clause[:clause.find(text[start:end].lower())] if text[start:end].lower() in clause else clause
+            if pattern.search(head):
+                return role
+        elif pattern.search(clause):
             return role
     return None
 

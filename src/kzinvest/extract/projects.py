@@ -40,6 +40,7 @@ class SentenceInfo:
     jobs: list = field(default_factory=list)
     places: list = field(default_factory=list)
     orgs: list[OrgMention] = field(default_factory=list)
+    countries: list = field(default_factory=list)
     stage: str | None = None
     background: bool = False
     meeting: bool = False
@@ -135,6 +136,7 @@ def _analyse(text: str, countries) -> list[SentenceInfo]:
     _distribute(infos, find_jobs(text), "jobs")
     _distribute(infos, places, "places")
     _distribute(infos, orgs, "orgs")
+    _distribute(infos, countries, "countries")
     for info in infos:
         low = info.sent.text.lower()
         info.stage = stage_of(info.sent.text)
@@ -487,9 +489,20 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
 
 
 def _abroad(u: Undertaking) -> bool:
-    return any(p.kind == "foreign" and not info.meeting and not info.aggregate and
-               (info.facility or cues.INVEST_VERB.search(info.sent.text))
-               for info in u.sentences for p in info.places)
+    """A plant in a foreign town, or "в Румынии": the project is not in Kazakhstan."""
+    for info in u.sentences:
+        if info.meeting or info.aggregate or not (info.facility or cues.INVEST_VERB.search(info.sent.text)):
+            continue
+        if any(p.kind == "foreign" for p in info.places):
+            return True
+        text = info.sent.text
+        for c in info.countries:
+            offset = c.start - info.sent.start
+            # "в Румынии" (where), not "в Китай" (whither: exports)
+            if c.country != "KZ" and c.text[-1:] in "еи" and \
+                    re.search(r"(^|\s)(в|во|на)\s+$", text[max(0, offset - 4):offset]):
+                return True
+    return False
 
 
 def _entity_country(entity: Entity) -> str | None:

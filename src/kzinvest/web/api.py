@@ -242,7 +242,9 @@ def projects(f: FilterParams = Depends(filter_params),
              offset: int = Query(0, ge=0, le=MAX_OFFSET),
              ctx: WebContext = Depends(get_ctx)):
     flt = ctx.make_filter(**f.as_kwargs(), sort=sort.value, limit=limit, offset=offset)
-    return ctx.q.list_projects(ctx.store, flt)
+    # Rendered straight to JSON: FastAPI's jsonable_encoder would walk every project,
+    # source and evidence span first (about 10 ms for a page of 50).
+    return UTF8JSONResponse(ctx.q.list_projects(ctx.store, flt))
 
 
 @router.get("/projects/{project_id}", response_model=None, responses={200: {"model": Project}, **NOT_FOUND},
