@@ -5,7 +5,7 @@ import re
 
 # "Напомним, ..." / "Ранее сообщалось ..." open background about other or earlier events.
 BACKGROUND = re.compile(r"^\s*(напомним|ранее сообщалось|как сообщалось|как ранее|справочно|"
-                        r"ранее\b|в прошлом году|отметим,? что ранее)", re.I)
+                        r"ранее\b|в прошлом году|отметим\b|стоит отметить|для справки)", re.I)
 # Places in such sentences say where people met, not where a plant will stand.
 MEETING = re.compile(r"встреч|встретил|переговор|форум|конференц|совещани|заседани|брифинг|круглого стола|"
                      r"саммит|визит|прием|приём|принял\b|делегаци|выставк", re.I)

@@ -414,6 +414,8 @@ def _facility_sector(text: str) -> str | None:
     """The strong sector of a facility the sentence names ("жилой дом", "завод кирпича") —
     not of a company's description ("дочерняя компания нефтегазовой группы")."""
     for item in _ITEM_SPLIT.split(text):
+        if re.match(r"\s*котор\w+", item or ""):
+            continue   # "которой принадлежит рудник": what the company has, not what it builds
         if item and has_facility(item):
             sector = _strong_sector(item)
             if sector:
