@@ -8,7 +8,8 @@ BACKGROUND = re.compile(r"^\s*(напомним|ранее сообщалось|
                         r"ранее\b|в прошлом году|отметим\b|стоит отметить|для справки)", re.I)
 # Places in such sentences say where people met, not where a plant will stand.
 MEETING = re.compile(r"встреч|встретил|переговор|форум|конференц|совещани|заседани|брифинг|круглого стола|"
-                     r"саммит|визит|прием|приём|принял\b|делегаци|выставк", re.I)
+                     r"саммит|визит|прием|приём|принял\b|делегаци|выставк|подписан|подписали|подписание|"
+                     r"церемони", re.I)
 # Aggregate statistics: totals over many projects, a region's economy, trade.
 AGGREGATE = re.compile(
     r"\b\d+\s+(меморандум|проект|соглашени|инвестиционн\w+ проект|резидент|инициатив|предприяти)\w*|"

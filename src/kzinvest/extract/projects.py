@@ -413,9 +413,9 @@ def _strong_sector(text: str) -> str | None:
 def _facility_sector(text: str) -> str | None:
     """The strong sector of a facility the sentence names ("жилой дом", "завод кирпича") —
     not of a company's description ("дочерняя компания нефтегазовой группы")."""
-    for item in _ITEM_SPLIT.split(text):
-        if re.match(r"\s*котор\w+", item or ""):
-            continue   # "которой принадлежит рудник": what the company has, not what it builds
+    # ", которой принадлежит рудник", ", где ... ведёт добычу": what the company already has.
+    main = _RELATIVE_CLAUSE.sub("", text)
+    for item in _ITEM_SPLIT.split(main):
         if item and has_facility(item):
             sector = _strong_sector(item)
             if sector:
@@ -423,6 +423,7 @@ def _facility_sector(text: str) -> str | None:
     return None
 
 
+_RELATIVE_CLAUSE = re.compile(r",\s*(котор\w+|где|куда|откуда|чей|чья|чьи)\b[^,.;!?]*")
 _ITEM_SPLIT = re.compile(r",\s+(?:а\s+)?|\s+и\s+|;\s*|\s+—\s+")
 
 
