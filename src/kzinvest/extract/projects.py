@@ -393,7 +393,8 @@ def _starts_undertaking(info: SentenceInfo, entity: Entity, sector: str | None, 
         return False
     named = _mentions(info, entity)
     transition = bool(cues.TRANSITION.search(info.sent.text))
-    if sector and current and sector != current and named and _facility_sector(info.sent.text):
+    facility_sector = _facility_sector(info.sent.text) if named and current else None
+    if facility_sector and facility_sector != current:
         return True   # "BazisWest собирается возвести ... жилой дом" after its hotel
     if transition and named and info.facility:
         return True   # "Кроме того, Artel откроет в Алматы сервисный центр"
@@ -435,7 +436,7 @@ def _split_lists(entity: Entity, segment: list[SentenceInfo]) -> list[Undertakin
         if m:
             count = max(count, cues.COUNT_WORDS.get(m.group(1).lower(), 0))
     for info in segment:
-        items = [x for x in _ITEM_SPLIT.split(info.sent.text) if x]
+        items = [x for x in _ITEM_SPLIT.split(_RELATIVE_CLAUSE.sub("", info.sent.text)) if x]
         with_facility = [x for x in items if has_facility(x) and sector_scores(x)]
         sectors = {best_sector(sector_scores(x)) for x in with_facility}
         if len(with_facility) >= 2 and (count == len(with_facility) or len(sectors) == len(with_facility) >= 2):
