@@ -135,7 +135,7 @@ def _analyse(text: str, countries) -> list[SentenceInfo]:
     _distribute(infos, find_money(text), "money")
     _distribute(infos, find_jobs(text), "jobs")
     _distribute(infos, places, "places")
-    _distribute(infos, orgs, "orgs")
+    _distribute(infos, [o for o in orgs if not _in_dateline(text, o)], "orgs")
     _distribute(infos, countries, "countries")
     for info in infos:
         low = info.sent.text.lower()
@@ -149,6 +149,13 @@ def _analyse(text: str, countries) -> list[SentenceInfo]:
         if prev.background and info.sent.paragraph == prev.sent.paragraph and not info.orgs:
             info.background = True
     return infos
+
+
+def _in_dateline(text: str, org) -> bool:
+    """"Kapital.kz | 21 марта 2023": the outlet's name in a byline is not an investor."""
+    start = text.rfind("\n", 0, org.start) + 1
+    end = text.find("\n", org.end)
+    return _dateline(text[start:end if end != -1 else len(text)].strip())
 
 
 def _dateline(sentence: str) -> bool:
@@ -341,11 +348,9 @@ def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: 
         if abs(n.start - m.end) < 40 and (n.country in (None, m.country)):
             n.country = n.country or m.country
             return _entity_for(n, entities)
-    compatible = [e for e in {id(x): x for x in entities.values()}.values() if not e.described and
-                  _entity_country(e) in (None, m.country)]
-    if len(compatible) == 1 and _entity_country(compatible[0]) == m.country:
-        return compatible[0]
-    return None
+    same_country = [e for e in {id(x): x for x in entities.values()}.values() if not e.described and
+                    _entity_country(e) == m.country]
+    return same_country[0] if len(same_country) == 1 else None
 
 
 def _is_investor(entity: Entity, infos: list[SentenceInfo], owner) -> bool:

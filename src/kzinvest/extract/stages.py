@@ -27,7 +27,7 @@ def stage_of(text: str) -> str | None:
     low = text.lower()
     for stage, pattern in _by_stage():
         for m in pattern.finditer(low):
-            if stage in ("launched", "construction") and _future_near(low, m.start()):
+            if stage in ("launched", "construction", "agreement") and _future_near(low, m.start()):
                 continue
             return stage
     return None
