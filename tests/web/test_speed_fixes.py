@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
@@ -45,7 +46,9 @@ def _start_and_stop(app) -> int:
     async def run():
         async with app.router.lifespan_context(app):
             return gc.get_freeze_count()
-    return asyncio.run(run())
+    # In a thread of its own: the browser tests leave an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_server_start_freezes_the_heap(web_store, monkeypatch):
