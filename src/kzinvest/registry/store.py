@@ -38,7 +38,7 @@ from kzinvest.registry.resolve import (CompanyIndex, candidate_projects, choose_
 DEFAULT_URL = "sqlite:///data/kzinvest.db"
 DEFAULT_STALLED_MONTHS = 18
 SQLITE_MMAP_BYTES = 1 << 30       # address space only; pages come from the OS page cache
-SQLITE_CACHE_KIB = 32 * 1024      # per connection
+SQLITE_CACHE_KIB = 8 * 1024       # per connection (pages read through mmap need no copy)
 _ADVISORY_KEY = 7_301_947   # arbitrary: "kzinvest writer" lock id on PostgreSQL
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|yclid|_openstat|from|ref)$")
 
