@@ -259,6 +259,12 @@ def _adjacent_country(text: str, start: int, end: int) -> str | None:
             return c.country
         break
     after = text[end:end + 40]
+    # "Coca-Cola İçecek, турецкий разливщик напитков": an apposition says where the firm is from.
+    m = re.match(r"[»\"”]?,\s+([а-яё-]+)\s+[а-яё]+", after)
+    if m and _ADJECTIVE_END.search(m.group(1)):
+        hits = countries_mod.find_countries(m.group(1))
+        if hits:
+            return hits[0].country
     m = re.match(r"\s*\(([^)]{3,30})\)", after)
     if m:
         hits = countries_mod.find_countries(m.group(1))
