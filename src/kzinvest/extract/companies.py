@@ -12,11 +12,11 @@ sector (SPEC sector list) and role:
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from kzinvest.datafiles import read_rows, split_list
 
 from .gazetteer import (
     Automaton,
@@ -97,20 +97,14 @@ def _squash(key: str) -> str:
 
 # ------------------------------------------------------------------ data
 
-def _split(v: str | None) -> list[str]:
-    return [x.strip() for x in (v or "").split("|") if x.strip()]
-
-
 @lru_cache(maxsize=1)
 def all_companies() -> tuple[KnownCompany, ...]:
-    path = resources.files("kzinvest").joinpath("data", "companies.csv")
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = read_rows("companies.csv")
     return tuple(
         KnownCompany(
             name=r["name"].strip(),
             country=(r["country"] or "").strip() or None,
-            aliases=tuple(_split(r["aliases"])),
+            aliases=tuple(split_list(r["aliases"])),
             sector=(r["sector"] or "").strip() or None,
             role=(r.get("role") or "company").strip() or "company",
         )

@@ -8,10 +8,10 @@ with the regular Russian endings (-ий/-ая/-ое/-ие/-ого/-ой/-ому/
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+
+from kzinvest.datafiles import read_rows, split_list
 
 from .gazetteer import Automaton, adj_all_forms, longest_non_overlapping, norm_text, phrase_forms
 
@@ -26,24 +26,14 @@ class CountryMention:
     country: str  # ISO 3166-1 alpha-2
 
 
-def _read(name: str) -> list[dict[str, str]]:
-    path = resources.files("kzinvest").joinpath("data", "countries", name)
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _split(v: str | None) -> list[str]:
-    return [x for x in (v or "").split("|") if x]
-
-
 @lru_cache(maxsize=1)
 def _countries() -> dict[str, dict[str, str]]:
-    return {r["cca2"]: r for r in _read("countries.csv")}
+    return {r["cca2"]: r for r in read_rows("countries", "countries.csv")}
 
 
 @lru_cache(maxsize=1)
 def _adjectives() -> dict[str, dict[str, str]]:
-    return {r["code"]: r for r in _read("adjectives.csv")}
+    return {r["code"]: r for r in read_rows("countries", "adjectives.csv")}
 
 
 _PREFERRED_RU = {"KR": "Южная Корея", "KP": "КНДР", "US": "США", "AE": "ОАЭ", "GB": "Великобритания",
@@ -95,19 +85,19 @@ def _keys():
     upper-case, "prefix" (казахстанско-) must be followed by a hyphen."""
     seen_names: set[str] = set()
     for code, r in _adjectives().items():
-        for adj in _split(r["adjectives"]):
+        for adj in split_list(r["adjectives"]):
             for f in adj_all_forms(adj):
                 yield f, (code, "lower")
             yield adj[:-2] + "о", (code, "prefix")  # китайско-казахстанский
-        for dem in _split(r["demonyms"]):
+        for dem in split_list(r["demonyms"]):
             for f in _demonym_forms(dem):
                 yield f, (code, "lower")
-        for name in _split(r["names"]):
+        for name in split_list(r["names"]):
             seen_names.add(name)
             yield from _name_keys(name, code)
     for code, r in _countries().items():
         for col in ("name_ru_common", "name_ru_official", "name_ru_cldr", "name_ru_cldr_alt"):
-            for name in _split(r[col]):
+            for name in split_list(r[col]):
                 name = norm_text(name)
                 if name in seen_names or name in _NAME_STOP:
                     continue

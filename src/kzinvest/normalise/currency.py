@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as _dt
 import functools
 import re
-from importlib import resources
+
+from kzinvest.datafiles import read_rows
 
 # Currencies with a hard peg to the US dollar (units per 1 USD).
 _USD_PEGS = {"USD": 1.0, "AED": 3.6725, "SAR": 3.75, "QAR": 3.64, "OMR": 0.3845, "BHD": 0.376,
@@ -28,12 +28,10 @@ _NBK_PREFERRED = ("KZT", "RUB", "CNY")
 def _nbk_table() -> tuple[list[str], dict[str, list[float]]]:
     months: list[str] = []
     cols: dict[str, list[float]] = {c: [] for c in _NBK_COLUMNS}
-    path = resources.files("kzinvest").joinpath("data/rates/kzt_monthly.csv")
-    with path.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            months.append(row["month"])
-            for c in _NBK_COLUMNS:
-                cols[c].append(float(row[c]))
+    for row in read_rows("rates", "kzt_monthly.csv"):
+        months.append(row["month"])
+        for c in _NBK_COLUMNS:
+            cols[c].append(float(row[c]))
     return months, cols
 
 
