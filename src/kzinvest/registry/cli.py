@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -41,6 +42,19 @@ def _store(db, stalled_months=None):
     except Exception as exc:
         err.print(f"{db or 'database'}: cannot open: {exc}")
         raise typer.Exit(2)
+
+
+@contextmanager
+def _querying(db, stalled_months=None):
+    """An open store for one query; a bad filter value is one line on stderr and exit 2."""
+    store = _store(db, stalled_months)
+    try:
+        yield store
+    except ValueError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2)
+    finally:
+        store.close()
 
 
 def _filter(region, sector, country, stage, since, until, min_usd, stalled, q, company,
@@ -149,15 +163,9 @@ def projects(region: Region = None, sector: Sector = None, country: Country = No
              as_json: AsJson = False, db: Db = None) -> None:
     """List projects matching the filters."""
     from kzinvest.registry.query import list_projects
-    store = _store(db, stalled_months)
-    try:
+    with _querying(db, stalled_months) as store:
         res = list_projects(store, _filter(region, sector, country, stage, since, until,
                                            min_usd, stalled, q, company, sort, limit, offset))
-    except ValueError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2)
-    finally:
-        store.close()
     if as_json:
         _dump(res)
         return
@@ -217,16 +225,10 @@ def stats(by: Annotated[str, typer.Option(help="region, sector, country, stage o
           stalled_months: StalledMonths = None, as_json: AsJson = False, db: Db = None) -> None:
     """Totals by region, sector, country, stage or year, in USD and KZT."""
     from kzinvest.registry.query import stats as _stats, totals
-    store = _store(db, stalled_months)
     flt = _filter(region, sector, country, stage, since, until, min_usd, stalled, q, None)
-    try:
+    with _querying(db, stalled_months) as store:
         rows = _stats(store, flt, by)
         tot = totals(store, flt)
-    except ValueError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2)
-    finally:
-        store.close()
     if as_json:
         _dump({"by": by, "rows": rows, "totals": tot})
         return
@@ -255,15 +257,9 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, j
     if fmt == "xlsx" and out_file is None and sys.stdout.isatty():
         err.print("xlsx is binary: give --out FILE")
         raise typer.Exit(2)
-    store = _store(db, stalled_months)
-    try:
+    with _querying(db, stalled_months) as store:
         data = export_projects(store, _filter(region, sector, country, stage, since, until,
                                               min_usd, stalled, q, company, sort), fmt)
-    except ValueError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2)
-    finally:
-        store.close()
     if out_file:
         out_file.parent.mkdir(parents=True, exist_ok=True)
         out_file.write_bytes(data)
