@@ -323,3 +323,9 @@ def test_fixture_text_article():
         assert gone not in doc.text
     assert "Турецкая компания Demo Ayakkabi намерена вложить 12 млрд тенге" in doc.text
     assert "320 постоянных рабочих мест" in doc.text
+
+
+def test_title_skips_the_outlet_line():
+    from kzinvest.clean.meta import guess_title
+    text = "Tengrinews.kz — Бизнес\n27 октября 2022\nКомпания построит завод в Актау\nТекст статьи."
+    assert guess_title(text) == "Компания построит завод в Актау"

@@ -101,6 +101,9 @@ def _is_dateline(line: str) -> bool:
     return has_date(line) and len(re.findall(r"[^\W\d_]+", rest)) <= 4
 
 
+_SITE_LINE = re.compile(r"\w\.(kz|ru|com|org|net|uz|kg|info|tv)\b|\s\|\s", re.I)
+
+
 def guess_title(text: str) -> str | None:
     """The first headline-like line: 3+ words, not a dateline, not a full sentence
     paragraph."""
@@ -112,6 +115,8 @@ def guess_title(text: str) -> str | None:
         if first is None:
             first = s
         words = re.findall(r"[^\W\d_]+", s)
+        if _SITE_LINE.search(s):
+            continue   # "Tengrinews.kz — Бизнес", "Главная | Новости": the outlet, not the headline
         if len(words) >= 3 and len(s) <= 250 and not s.endswith("."):
             return s
     if first and len(first) <= 250:
