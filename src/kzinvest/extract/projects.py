@@ -54,6 +54,7 @@ class Entity:
     key: str
     mentions: list[OrgMention]
     described: bool = False
+    introduced_as_another: bool = False   # first named in "Также ..." / "Кроме того, ..."
 
     def add(self, mention: OrgMention) -> None:
         if not any(m is mention for m in self.mentions):
@@ -225,7 +226,10 @@ def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[
     for info in infos:   # names first, so a description in the headline can find its name
         for m in info.orgs:
             if not m.described and m.role in (None, "employer"):
-                _entity_for(m, entities)
+                known = len(entities)
+                entity = _entity_for(m, entities)
+                if len(entities) > known and cues.TRANSITION.search(info.sent.text):
+                    entity.introduced_as_another = True
     mentioned = {info.sent.index: _entities_in(info, entities) for info in infos}
     unique = list({id(e): e for e in entities.values()}.values())   # a parent's key points at its child
     owner = _own(infos, mentioned, set(map(id, unique)))
@@ -348,8 +352,9 @@ def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: 
         if abs(n.start - m.end) < 40 and (n.country in (None, m.country)):
             n.country = n.country or m.country
             return _entity_for(n, entities)
+    # "Также представители Toyota ..." names another party, not the company described before.
     same_country = [e for e in {id(x): x for x in entities.values()}.values() if not e.described and
-                    _entity_country(e) == m.country]
+                    not e.introduced_as_another and _entity_country(e) == m.country]
     return same_country[0] if len(same_country) == 1 else None
 
 
