@@ -25,6 +25,7 @@ CASES = [
     ("Открыт завод ТОО «Редмет» — совместного предприятия национальной атомной компании «Казатомпром» и "
      "японской корпорации Sumitomo.", "Sumitomo", "affiliate", "JP"),
     ("Компания Anadolu Efes, турецкий производитель напитков, расширит завод.", "Anadolu Efes", None, "TR"),
+    ("Компания Coca-Cola İçecek, турецкий разливщик напитков, открыла линию.", "Coca-Cola İçecek", None, "TR"),
     ("Открыт завод группы Allur. На предприятии ТОО «Сарыарка Авто» работают цеха.", "Allur", "parent", None),
     ("Аким встретился с директором компании Ivanhoe Mines на форуме.", "Ivanhoe Mines", "employer", None),
     ("На форуме представители компании Ivanhoe Mines сообщили, что планируют построить рудник.",
@@ -55,6 +56,10 @@ DESCRIBED = [
 def test_described_investors(text, country, role):
     described = [m for m in find_orgs(text) if m.described]
     assert [(m.country, m.role) for m in described] == [(country, role)]
+
+
+def test_kazakh_side_is_the_government_not_a_firm():
+    assert [m for m in find_orgs("Трибунал согласился с доводами казахстанской стороны.") if m.described] == []
 
 
 @pytest.mark.parametrize("text", [

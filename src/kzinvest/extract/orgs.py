@@ -40,7 +40,10 @@ _LEGAL_QUOTED = re.compile(rf"\b({LEGAL})\s*(?:[«\"“„]\s*НК\s*[»\"”“
 _HEAD_QUOTED = re.compile(rf"(?i:\b{HEAD})\s+{QUOTED}")
 _BARE_QUOTED = re.compile(QUOTED)
 
-_LAT_WORD = r"(?:[A-Z][A-Za-z0-9&'’\-]*\.?|[A-Z])"
+# Latin letters with diacritics too: "Coca-Cola İçecek", "Doğuş", "Škoda".
+_LAT_UPPER = "A-ZÀ-ÖØ-Þ\u0100-\u024F"
+_LAT_ANY = "A-Za-zÀ-ÖØ-öø-\u024F"
+_LAT_WORD = rf"(?:[{_LAT_UPPER}][{_LAT_ANY}0-9&'’\-]*\.?|[A-Z])"
 _LAT_LINK = r"(?:[ \t]+(?:and|of|de|la|the|for|&|AND|OF|DE)[ \t]+|[ \t]*[–—-][ \t]*|[ \t]+)"
 _LAT_PAREN = r"(?:[ \t]*\([A-Z][A-Za-z0-9'’ \-]*\))"
 _LAT_SUFFIX = (r"(?:,?[ \t]+(?:Co\.?,?[ \t]*Ltd\.?|CO\.?,?[ \t]*LTD\.?|Ltd\.?|LTD\.?|LLC|LLP|Inc\.?|AG|GmbH|"
@@ -321,6 +324,8 @@ def _described(text: str) -> list[OrgMention]:
     out = []
     for c in countries_mod.find_countries(text):
         m = _DESCRIBED_HEAD.match(text[c.end:c.end + 80]) if _ADJECTIVE_END.search(c.text) else None
+        if m and c.country == "KZ" and m.group(1).lower().startswith("сторон"):
+            m = None   # "казахстанская сторона" is the government across the table, not a firm
         if m and not re.match(r"\s*из\s*$", text[max(0, c.start - 4):c.start]):
             end = c.end + m.end()
             out.append(_described_mention(text, c.start, end, c.country))
