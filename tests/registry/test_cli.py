@@ -142,3 +142,33 @@ def test_dask_engine_extracts_in_parallel_and_writes_serially(store, corpus):
     assert s.documents_new == 30 and s.records == 30 and s.projects_new == 10
     again = store.ingest([str(corpus)], engine="dask", workers=2, extract=fake_extract.fake_extract)
     assert again.documents_duplicate == 30
+
+
+def test_ingest_posts_new_projects_to_a_matching_webhook(cli, corpus, monkeypatch):
+    """KZINVEST_WEBHOOKS: a saved filter and a URL; the CLI ingest POSTs new matching projects."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        monkeypatch.setenv("KZINVEST_WEBHOOKS", json.dumps([{"url": url, "filter": {}}]))
+        cli("ingest", corpus)
+        assert len(received) == 1 and received[0]["event"] == "projects.new"
+        first = {p["id"] for p in received[0]["projects"]}
+        cli("ingest", corpus)                      # nothing new: no second POST
+        assert len(received) == 1 and first
+    finally:
+        server.shutdown()

@@ -95,14 +95,27 @@ def ingest(inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSO
 
     try:
         s = store.ingest(inputs, progress=show, on_error=report, workers=workers, engine=engine)
+        deliveries = _notify_webhooks(store, s.new_project_ids)
     finally:
         store.close()
+    for d in deliveries:
+        if d.error or not d.status or d.status >= 400:
+            err.print(f"webhook {d.url}: {d.error or d.status}", markup=False)
     out.print(f"documents: {s.documents_new} new, {s.documents_duplicate} duplicate, "
               f"{s.documents_failed} failed; records: {s.records} "
               f"(+{s.indicators} indicators); projects: {s.projects_new} new, "
               f"{s.projects_updated} updated; {s.seconds:.1f} s", markup=False)
     if s.documents_failed:
         raise typer.Exit(1)
+
+
+def _notify_webhooks(store, project_ids: list[int]) -> list:
+    """New projects matching a saved filter go to its webhook (KZINVEST_WEBHOOKS)."""
+    if not project_ids:
+        return []
+    from kzinvest.web.webhooks import load_webhooks, notify_new_project_ids
+    hooks = load_webhooks()
+    return notify_new_project_ids(store, project_ids, hooks) if hooks else []
 
 
 def reextract(db: Db = None,

@@ -32,6 +32,7 @@ class IngestSummary:
     projects_updated: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    new_project_ids: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -144,6 +145,7 @@ def ingest(store, inputs: Iterable[str], progress: bool = False,
         if bar:
             bar.stop()
     summary.projects_new = len(created)
+    summary.new_project_ids = sorted(created)
     summary.projects_updated = len(updated - created)
     summary.seconds = time.perf_counter() - t0
     return summary
