@@ -83,7 +83,7 @@ def test_registry_size_and_columns():
                "utilities", "it", "tourism", "real_estate", "other"}
     for c in comps:
         assert c.sector in sectors, c
-        assert c.role in {"company", "national", "agency", "financier"}, c
+        assert c.role in {"company", "national", "agency", "financier", "media"}, c
         assert c.country is None or (len(c.country) == 2 and c.country.isupper()), c
     path = resources.files("kzinvest").joinpath("data", "companies.csv")
     with path.open(encoding="utf-8") as fh:

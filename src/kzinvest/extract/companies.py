@@ -40,8 +40,8 @@ class KnownCompany:
 
     @property
     def is_agency(self) -> bool:
-        """True for development institutions / agencies / lenders: never the investor."""
-        return self.role in ("agency", "financier")
+        """True for development institutions, agencies, lenders and news outlets: never the investor."""
+        return self.role in ("agency", "financier", "media")
 
 
 # ------------------------------------------------------------------ normalisation

@@ -138,8 +138,8 @@ def find_orgs(text: str) -> list[OrgMention]:
         end = m.end(1)
         if text[end - 1] == "." and not re.search(r"\b(Co|CO|Ltd|LTD|Inc|Corp|[A-Z])\.$", m.group(1)):
             end -= 1          # the full stop ends the sentence, not the name
-        if _is_latin_org(text[m.start(1):end]):
-            add(_named(text, m.start(1), end))
+        if _is_latin_org(text[m.start(1):end]) and not _DOMAIN.match(text, end):
+            add(_named(text, m.start(1), end))   # "Zakon.kz" is a website, not a company
     for m in _CYR_AFTER_HEAD.finditer(text):
         name = _trim_cyrillic_name(m.group(1))
         if name and not _PERSON_BEFORE.search(text[max(0, m.start() - 40):m.start(1)]):
@@ -211,8 +211,8 @@ def _named(text: str, start: int, end: int, legal: str | None = None, known=None
         mention.country = company.country
     if company is not None:
         mention.aliases = [company.name, *company.aliases]
-        if getattr(company, "role", None) in ("agency", "lender", "media"):
-            mention.role = company.role
+        if getattr(company, "role", None) in ("agency", "financier", "media"):
+            mention.role = {"financier": "lender"}.get(company.role, company.role)
     mention.role = mention.role or _role(text, start, end, name)
     return mention
 
@@ -281,6 +281,7 @@ def _adjacent_country(text: str, start: int, end: int) -> str | None:
     return None
 
 
+_WIRE_DATELINE = re.compile(r"\s*[А-ЯЁA-Z][А-ЯЁA-Z\-]+(\s+[А-ЯЁA-Z\-]+)?(,\s*[^.]{0,30})?\.\s*")
 _ADJECTIVE_END = re.compile(r"(ая|ой|ую|ий|ый|ого|ому|ие|их|ими|ым|ом|ое|ые|ых|ыми|ей)$", re.I)
 
 
@@ -289,6 +290,9 @@ def _role(text: str, start: int, end: int, name: str) -> str | None:
     for role, pattern in _ROLE_IN_NAME:
         if pattern.search(low_name):
             return role
+    line_start = text.rfind("\n", 0, start) + 1
+    if _WIRE_DATELINE.fullmatch(text[line_start:start]) and re.match(r"\s*[—–-]", text[end:end + 3]):
+        return "media"         # "ПАВЛОДАР. KAZINFORM — ...": the agency filing the story
     before = text[max(0, start - 90):start].lower()
     for role, pattern in _ROLE_BEFORE:
         if pattern.search(before):
