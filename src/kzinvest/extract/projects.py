@@ -359,15 +359,30 @@ def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: 
 
 
 def _is_investor(entity: Entity, infos: list[SentenceInfo], owner) -> bool:
-    own = [i for i in infos if entity in owner[i.sent.index]]
-    for info in own:
-        if cues.NOT_INVESTMENT.search(info.sent.text):
-            continue
-        concrete = info.facility or _strong_sector(info.sent.text)
-        if concrete and (cues.INVEST_VERB.search(info.sent.text) or info.money or info.jobs or info.stage):
-            if not info.aggregate or _mentions(info, entity):
-                return True
-    return False
+    """An organisation invests when a sentence it owns states a concrete undertaking in a
+    paragraph that names it, or before it is first named (the headline and lead given to it) —
+    a buyer or a competitor named in passing owns the sentences after it too, but is not the
+    subject of any of them."""
+    own = [i for i in infos if entity in owner[i.sent.index] and (not i.aggregate or _mentions(i, entity))]
+    if not entity.mentions:
+        return any(_states_undertaking(i) for i in own)    # "Третий меморандум ..." (anonymous)
+    named = [i for i in infos if _mentions(i, entity)]
+    if not named:
+        return False
+    first = named[0].sent.index
+    paragraphs = {i.sent.paragraph for i in named}
+    return any(_states_undertaking(i) and (i.sent.paragraph in paragraphs or i.sent.index < first)
+               for i in own)
+
+
+def _states_undertaking(info: SentenceInfo) -> bool:
+    if cues.NOT_INVESTMENT.search(info.sent.text):
+        return False
+    return bool((info.facility or _strong_sector(info.sent.text)) and _acts(info))
+
+
+def _acts(info: SentenceInfo) -> bool:
+    return bool(cues.INVEST_VERB.search(info.sent.text) or info.money or info.jobs or info.stage)
 
 
 # ---------------------------------------------------------------- one investor, several undertakings
