@@ -67,6 +67,8 @@ def test_kazakh_side_is_the_government_not_a_firm():
     "Мощность терминала — 240 тысяч TEU в год.",
     "Читайте нас в Telegram и WhatsApp.",
     "Фестиваль KGIR-2025 прошёл в Алматы.",
+    "Вторсырьё пойдёт на предприятия Алматинской области.",
+    "Подробнее читайте на Zakon.kz и Kapital.kz.",
 ])
 def test_not_companies(text):
     assert [m.name for m in find_orgs(text) if not m.described] == []

@@ -142,7 +142,8 @@ def find_orgs(text: str) -> list[OrgMention]:
             add(_named(text, m.start(1), end))   # "Zakon.kz" is a website, not a company
     for m in _CYR_AFTER_HEAD.finditer(text):
         name = _trim_cyrillic_name(m.group(1))
-        if name and not _PERSON_BEFORE.search(text[max(0, m.start() - 40):m.start(1)]):
+        place_adjective = re.match(r"\s+(област|район|город|кра[яюе]|округ)", text[m.start(1) + len(name or ""):])
+        if name and not place_adjective and not _PERSON_BEFORE.search(text[max(0, m.start() - 40):m.start(1)]):
             add(_named(text, m.start(1), m.start(1) + len(name)))
     for m in _BARE_QUOTED.finditer(text):
         if lookup_company(m.group(1)) is not None:
