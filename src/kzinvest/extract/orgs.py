@@ -324,9 +324,17 @@ def _clause(text: str, start: int, end: int) -> str:
     return text[lefts[-1] if lefts else max(0, start - 300):right.start() if right else len(text)]
 
 
+_DOMESTIC = re.compile(r"\b(отечественн|местн)\w+(?=\s+(предпринимател|инвестор|компани|производител|бизнесмен))",
+                       re.I)
+
+
 def _described(text: str) -> list[OrgMention]:
     """"турецкая компания", "инвесторы из Турции": an investor known only by its country."""
     out = []
+    for d in _DOMESTIC.finditer(text):   # "отечественный предприниматель": a local investor
+        head = _DESCRIBED_HEAD.match(text[d.end():d.end() + 80])
+        if head:
+            out.append(_described_mention(text, d.start(), d.end() + head.end(), "KZ"))
     for c in countries_mod.find_countries(text):
         m = _DESCRIBED_HEAD.match(text[c.end:c.end + 80]) if _ADJECTIVE_END.search(c.text) else None
         if m and c.country == "KZ" and m.group(1).lower().startswith("сторон"):
