@@ -61,3 +61,13 @@ def test_permanent_jobs_not_construction_jobs():
             "будут заняты 1 200 человек, а после запуска постоянную работу получат 300 человек.")
     [record] = projects(text)
     assert record.jobs == 300 and record.stage == "construction" and record.sector == "metallurgy"
+
+
+def test_akimat_list_keeps_each_described_investor_apart():
+    text = ("О ходе реализации инвестиционных проектов района.\n"
+            "ТОО «Семей Тері» возобновило работу кожевенного цеха. Вложено 1,1 млрд тенге.\n"
+            "Местный предприниматель строит гостевой комплекс в Кокпектинском районе. Объем инвестиций – "
+            "600 млн тенге.")
+    found = {(r.investor, r.investor_country, r.sector, r.amount) for r in projects(text)}
+    assert ("Семей Тері", "KZ", "consumer_goods", 1.1e9) in found
+    assert (None, "KZ", "tourism", 6e8) in found

@@ -27,6 +27,8 @@ class OrgMention:
     role: str | None = None        # None = could invest; else agency|lender|media|contractor|brand|owner
     parent: str | None = None      # name of a parent company the text names
     aliases: list[str] = field(default_factory=list)
+    paragraph: int = -1            # set by the assembler: which paragraph of the article
+    opens_paragraph: bool = False  # set by the assembler: the paragraph's first words
 
 
 LEGAL = r"(?:ТОО|АО|ПАО|ОАО|ЗАО|ООО|ТДО|ЧК|КХ|ИП|АО\s+НК|НАО|LLP|LLC|JSC|Ltd)"

@@ -138,6 +138,12 @@ def _analyse(text: str, countries) -> list[SentenceInfo]:
     _distribute(infos, places, "places")
     _distribute(infos, [o for o in orgs if not _in_dateline(text, o)], "orgs")
     _distribute(infos, countries, "countries")
+    paragraph_start: dict[int, int] = {}
+    for info in infos:
+        paragraph_start.setdefault(info.sent.paragraph, info.sent.start)
+        for m in info.orgs:
+            m.paragraph = info.sent.paragraph
+            m.opens_paragraph = m.start - paragraph_start[info.sent.paragraph] < 25
     for info in infos:
         low = info.sent.text.lower()
         info.stage = stage_of(info.sent.text)
@@ -355,7 +361,16 @@ def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: 
     # "Также представители Toyota ..." names another party, not the company described before.
     same_country = [e for e in {id(x): x for x in entities.values()}.values() if not e.described and
                     not e.introduced_as_another and _entity_country(e) == m.country]
-    return same_country[0] if len(same_country) == 1 else None
+    if len(same_country) != 1:
+        return None
+    entity = same_country[0]
+    named = [x for x in entity.mentions if not x.described]
+    # "Местный предприниматель строит ..." opening a paragraph of its own after a named local
+    # company is another investor (akimat lists); elsewhere a description refers to the name.
+    if named and m.start > named[0].start and m.opens_paragraph and \
+            m.paragraph not in {x.paragraph for x in named}:
+        return None
+    return entity
 
 
 def _is_investor(entity: Entity, infos: list[SentenceInfo], owner) -> bool:
