@@ -231,3 +231,12 @@ def test_gold_cities_are_found_with_their_region():
         if (city, region) not in got:
             misses.append((f, city, region))
     assert misses == []
+
+
+@pytest.mark.parametrize("text,region", [
+    ("В Сайрам ауданы Түркістан облысы построят теплицы.", "KZ-61"),
+    ("Ферма в Әулиекөл ауданында начала работу.", "KZ-39"),
+])
+def test_kazakh_district_forms(text, region):
+    districts = [p for p in find_places(text) if p.kind == "district"]
+    assert districts and districts[0].region == region

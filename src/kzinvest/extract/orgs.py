@@ -86,6 +86,8 @@ _ROLE_BEFORE = [
                             r"(\s+[а-яё]+){0,2}\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
     ("place", re.compile(r"(сэз|зон[аеыу]|парк[аеу]?|индустриальн\w+ зон\w+|технопарк\w*)\s*[«\"“]?\s*$")),
     ("media", re.compile(r"(об этом|как сообщ\w+)\s*$")),
+    # "Аналитики Freedom Finance", "по оценке Halyk Finance": the source of an opinion.
+    ("media", re.compile(r"(аналитик\w*|эксперт\w*|по (оценк\w+|данным|мнению|словам|прогноз\w+))\s*[«\"“]?\s*$")),
     ("contractor", re.compile(r"(подрядчик\w*|поставщик\w*|генподрядчик\w*)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
     # Founders, owners and vehicles of the undertaking, not its investor of record.
     ("affiliate", re.compile(r"(создан\w* совместно|вход(ит|ящ\w*) в (группу|состав|холдинг)|принадлежит|"
@@ -379,9 +381,10 @@ def _described_mention(text: str, start: int, end: int, country: str) -> OrgMent
 
 def _mark_parents(text: str, mentions: list[OrgMention]) -> None:
     """"ТОО X — дочерней структуры немецкой Y": Y is X's parent (and gives X its country)."""
-    for prev, cur in zip(mentions, mentions[1:]):
+    named = [m for m in mentions if not m.described]   # "дочерняя компания турецкой группы Y"
+    for prev, cur in zip(named, named[1:]):
         between = text[prev.end:cur.start]
-        if len(between) < 80 and _PARENT.search(between) and not cur.described:
+        if len(between) < 80 and _PARENT.search(between):
             prev.parent = cur.name
             cur.role = cur.role or "parent"
             if cur.country and (prev.country in (None, "KZ")):

@@ -236,6 +236,9 @@ def _load_keys():
             else:
                 nouns.append(name[len("район "):])
             for a in split_list(r["aliases"]):
+                if " аудан" in a:
+                    _add(keys, a, pd)   # Kazakh forms, listed inflected in the data: "Сайрам ауданында"
+                    continue
                 (adjs if a.endswith(("ский", "цкий")) else nouns).append(a)
             for adj in adjs:
                 m = adj_cases(adj, "m")
