@@ -71,3 +71,10 @@ def test_akimat_list_keeps_each_described_investor_apart():
     found = {(r.investor, r.investor_country, r.sector, r.amount) for r in projects(text)}
     assert ("Семей Тері", "KZ", "consumer_goods", 1.1e9) in found
     assert (None, "KZ", "tourism", 6e8) in found
+
+
+def test_project_outside_kazakhstan_is_dropped_even_with_kazakh_assets_named():
+    text = ("Группа Медь Холдинг получила кредит на строительство горно-обогатительного комбината на Чукотке "
+            "стоимостью $8 млрд. Это первый крупный проект группы за пределами Казахстана, где компания "
+            "управляет Актогаем.")
+    assert projects(text) == []

@@ -501,7 +501,7 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     amount, currency, amount_sent = _amount(sents)
     jobs, jobs_sent = _jobs(sents)
     region, city, place_sent = _place(u, infos)
-    if region is None and _abroad(u):
+    if region is None and _abroad(u) or any(_OUTSIDE_KZ.search(i.sent.text) for i in sents):
         return None          # a Kazakh investor's project in Kyrgyzstan is not a project here
     if region is None and article_place is not None:
         region, city = article_place
@@ -530,6 +530,9 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     )
     record.confidence = _confidence(record)
     return record
+
+
+_OUTSIDE_KZ = re.compile(r"за пределами (Казахстана|страны|республики)|проект\w* за рубежом", re.I)
 
 
 def _abroad(u: Undertaking) -> bool:
@@ -623,11 +626,15 @@ def _place(u: Undertaking, infos):
     for info in u.sentences:
         if info.aggregate and not info.facility:
             continue
+        relative = [(m.start() + info.sent.start, m.end() + info.sent.start)
+                    for m in _RELATIVE_CLAUSE.finditer(info.sent.text)]
         for p in info.places:
             if not p.region or p.kind == "foreign":
                 continue
             if info.meeting and not _after_facility(info, p):
                 continue
+            if any(a <= p.start < b for a, b in relative):
+                continue   # ", где компания управляет Актогаем": existing assets, not this project
             weight = PRECISE_KINDS.get(p.kind, 1) * (2 if info.facility else 1)
             if u.item_text and p.text in u.item_text:
                 weight *= 3
