@@ -575,6 +575,9 @@ def _sector(u: Undertaking) -> str:
         if info.aggregate or info.meeting and not info.facility:
             weight = 0.5
         scores.update(sector_scores(info.sent.text, weight))
+        named = _facility_sector(info.sent.text) if info.facility and _acts(info) else None
+        if named:
+            scores[named] += 3   # "строительство дата-центра": the facility itself says the sector
     return best_sector(scores)
 
 
