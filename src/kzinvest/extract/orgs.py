@@ -373,9 +373,15 @@ def _mark_owning_groups(text: str, mentions: list[OrgMention]) -> None:
 
 def _described_mention(text: str, start: int, end: int, country: str) -> OrgMention:
     mention = OrgMention(start, end, text[start:end], "", described=True, country=country)
-    clause = _clause(text, start, end).lower()
-    if not _INVESTOR_CUE.search(clause):
-        mention.role = next((role for role, p in _CLAUSE_ROLE if role != "brand" and p.search(clause)), None)
+    clause = _clause(text, start, end)
+    # The comma-separated part that holds the description: "заказчик – национальная компания,
+    # генеральный подрядчик – китайская компания" gives each description its own role.
+    offset = start - text.find(clause) if clause else 0
+    left = clause.rfind(",", 0, max(offset, 0)) + 1
+    right = clause.find(",", offset + (end - start))
+    part = clause[left:right if right != -1 else len(clause)].lower()
+    if not _INVESTOR_CUE.search(part):
+        mention.role = next((role for role, p in _CLAUSE_ROLE if role != "brand" and p.search(part)), None)
     return mention
 
 
