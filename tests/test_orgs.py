@@ -22,6 +22,7 @@ CASES = [
     ("Об этом NewsTime рассказали в управлении.", "NewsTime", "media", None),
     ("ПАВЛОДАР. KAZINFORM — Компания построит завод.", "KAZINFORM", "media", None),
     ("Аналитики Freedom Finance осторожны в оценках проекта.", "Freedom Finance", "media", None),
+    ("Рынок цинка делят два игрока – «Казцинк» и Nova Zinc, разрабатывающая Акжал.", "Nova Zinc", "competitor", None),
     ("Проект реализует ТОО «Aktobe Gypsum» – дочерняя компания турецкой группы Anadolu Alci.",
      "Anadolu Alci", "parent", "TR"),
     ("Предприятие создано совместно АО «Казатомпром» и французской Orano.", "Казатомпром", "affiliate", None),
