@@ -98,7 +98,7 @@ _QUAL_OVER = re.compile(r"(?<![\w])(?:более(?:\s+чем)?|свыше|бол
                         re.I)
 _QUAL_UPTO = re.compile(r"(?<![\w])(?:до|не\s+более|вплоть\s+до)\s*$", re.I)
 _SENT_END = re.compile(r"[.!?…]\s|\n")
-_CLAUSE_SEP = re.compile(r"[,;]\s+(?:а|но|после|тогда|ещё|еще|однако|на пике|во время|в период)\s|;", re.I)
+_CLAUSE_SEP = re.compile(r"[,;]\s+(?:а|но|после|тогда|ещё|еще|однако|на пике|во время|в период|при том что|тогда как|хотя)\s|;", re.I)
 
 
 def _count(m: re.Match) -> int | None:
