@@ -53,6 +53,8 @@ _LAT_SUFFIX = (r"(?:,?[ \t]+(?:Co\.?,?[ \t]*Ltd\.?|CO\.?,?[ \t]*LTD\.?|Ltd\.?|LT
 _LATIN = re.compile(
     rf"(?<![\w.@/])({_LAT_WORD}(?:{_LAT_PAREN}|{_LAT_LINK}{_LAT_WORD})*{_LAT_PAREN}?{_LAT_SUFFIX}?)(?![\w@])"
 )
+_ABBREV_END = re.compile(r"\b(Co|CO|Ltd|LTD|Inc|Corp|[A-Z])\.$")
+_SENTENCE_STOP = re.compile(r"(?<!\bCo)(?<!\bCO)(?<!\bLtd)(?<!\bLTD)(?<!\bInc)(?<!\bCorp)(?<!\b[A-Z])\.(?=\s+[A-Z])")
 _CYR_AFTER_HEAD = re.compile(
     rf"(?i:\b{HEAD})\s+((?:[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?)(?:\s+[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?){{0,2}})"
     r"(?![А-ЯЁа-яёA-Za-z])"
@@ -105,7 +107,7 @@ _CLAUSE_ROLE = [
     ("brand", re.compile(r"\bмар(ки|ок|ка)\b|бренд|\bмодел(и|ь|ей)\b")),
     ("contractor", re.compile(r"подрядчик|генподрядчик|отвечает за проектирование|поставит|поставляет|сырь[её]м|"
                               r"поставщик|закуп\w* (технологического )?оборудован")),
-    ("lender", re.compile(r"\bзайм\w*|кредит\w*|финансирование проекта осуществлял")),
+    ("lender", re.compile(r"\bзайм(а|ом|ы|ов|у|ами)?\b|заём|заем(н|щик)|кредит\w*|финансирование проекта осуществлял")),
     ("owner", re.compile(r"акционер\w*|покупател\w*|крупнейшим партнером")),
     ("competitor", re.compile(r"конкурент\w*|(два|три|несколько|основн\w+) игрок\w*")),
 ]
@@ -137,14 +139,19 @@ def find_orgs(text: str) -> list[OrgMention]:
         add(_named(text, m.start(2), m.end(2), legal=m.group(1)))
     for m in _HEAD_QUOTED.finditer(text):
         add(_named(text, m.start(1), m.end(1)))
-    for start, end, company in find_known_companies(text):
-        add(_named(text, start, end, known=company))
+    # Latin runs before registry hits: "China Railway Asia – Europe Construction Investment Co. Ltd."
+    # is named in full, not cut to the registry's "China Railway".
     for m in _LATIN.finditer(text):
         end = m.end(1)
-        if text[end - 1] == "." and not re.search(r"\b(Co|CO|Ltd|LTD|Inc|Corp|[A-Z])\.$", m.group(1)):
+        stop = _SENTENCE_STOP.search(m.group(1))
+        if stop:
+            end = m.start(1) + stop.start()   # "Pallas Resources. Ivanhoe Mines": two names
+        if text[end - 1] == "." and not _ABBREV_END.search(text[m.start(1):end]):
             end -= 1          # the full stop ends the sentence, not the name
         if _is_latin_org(text[m.start(1):end]) and not _DOMAIN.match(text, end):
             add(_named(text, m.start(1), end))   # "Zakon.kz" is a website, not a company
+    for start, end, company in find_known_companies(text):
+        add(_named(text, start, end, known=company))
     for m in _CYR_AFTER_HEAD.finditer(text):
         name = _trim_cyrillic_name(m.group(1))
         place_adjective = re.match(r"\s+(област|район|город|кра[яюе]|округ)", text[m.start(1) + len(name or ""):])

@@ -537,18 +537,25 @@ _OUTSIDE_KZ = re.compile(r"за пределами (Казахстана|стр�
 
 def _abroad(u: Undertaking) -> bool:
     """A plant in a foreign town, or "в Румынии": the project is not in Kazakhstan."""
-    for info in u.sentences:
-        if info.meeting or info.aggregate or not (info.facility or cues.INVEST_VERB.search(info.sent.text)):
+    return any(_located_abroad(info) for info in u.sentences)
+
+
+def _located_abroad(info: SentenceInfo) -> bool:
+    """The sentence puts an undertaking abroad: a foreign town, "в Румынии" (where — not "в
+    Китай", whither exports go), "в Навоийской области Узбекистана"."""
+    if info.meeting or info.aggregate or not (info.facility or cues.INVEST_VERB.search(info.sent.text)):
+        return False
+    if any(p.kind == "foreign" for p in info.places):
+        return True
+    text = info.sent.text
+    for c in info.countries:
+        offset = c.start - info.sent.start
+        before = text[max(0, offset - 12):offset]
+        if c.country == "KZ":
             continue
-        if any(p.kind == "foreign" for p in info.places):
+        if c.text[-1:] in "еи" and re.search(r"(^|\s)(в|во|на)\s+$", before) or \
+                re.search(r"(област\w*|провинци\w*|регион\w*|город\w*)\s+$", before):
             return True
-        text = info.sent.text
-        for c in info.countries:
-            offset = c.start - info.sent.start
-            # "в Румынии" (where), not "в Китай" (whither: exports)
-            if c.country != "KZ" and c.text[-1:] in "еи" and \
-                    re.search(r"(^|\s)(в|во|на)\s+$", text[max(0, offset - 4):offset]):
-                return True
     return False
 
 
@@ -584,7 +591,7 @@ def _sector(u: Undertaking) -> str:
 def _amount(sents: list[SentenceInfo]):
     best, best_score = None, None
     for order, info in enumerate(sents):
-        if info.aggregate or info.background:
+        if info.aggregate or info.background or _located_abroad(info):
             continue
         low = info.sent.text.lower()
         for position, money in enumerate(info.money):
