@@ -78,3 +78,16 @@ def test_project_outside_kazakhstan_is_dropped_even_with_kazakh_assets_named():
             "стоимостью $8 млрд. Это первый крупный проект группы за пределами Казахстана, где компания "
             "управляет Актогаем.")
     assert projects(text) == []
+
+
+def test_region_press_office_places_an_unplaced_project():
+    text = ("Меморандум о строительстве кампуса центров обработки данных подписали ТОО «Дата Парк» и ТОО "
+            "«Цифра», сообщила пресс-служба акимата Акмолинской области. Стоимость проекта – 50 млрд тенге.")
+    assert {r.region for r in projects(text)} == {"KZ-11"}
+
+
+def test_plural_memoranda_with_a_sum_are_an_aggregate():
+    text = ("Область подписала с китайскими партнёрами меморандумы на 300 млн долларов.\n"
+            "Китайская компания Sino Roads построит объездную дорогу вокруг Туркестана.")
+    [record] = projects(text)
+    assert record.amount is None and record.sector == "logistics"

@@ -551,8 +551,8 @@ def _located_abroad(info: SentenceInfo) -> bool:
     for c in info.countries:
         offset = c.start - info.sent.start
         before = text[max(0, offset - 12):offset]
-        if c.country == "KZ":
-            continue
+        if c.country == "KZ" or not c.text[:1].isupper():
+            continue   # a country's name, not an adjective ("китайская сторона")
         if c.text[-1:] in "еи" and re.search(r"(^|\s)(в|во|на)\s+$", before) or \
                 re.search(r"(област\w*|провинци\w*|регион\w*|город\w*)\s+$", before):
             return True
@@ -677,10 +677,10 @@ def _article_place(infos: list[SentenceInfo]):
     votes: Counter = Counter()
     cities: Counter = Counter()
     for info in infos:
-        if info.meeting and not info.facility or info.background:
+        if info.background:
             continue
         for p in info.places:
-            if info.meeting and not _after_facility(info, p):
+            if info.meeting and not (_after_facility(info, p) or _authority_of(info, p)):
                 continue
             if p.region and p.kind != "foreign":
                 weight = 2 if info.sent.index == 0 else 1
@@ -695,6 +695,13 @@ def _article_place(infos: list[SentenceInfo]):
     in_region = [(c, n) for (r, c), n in cities.items() if r == region]
     city = max(in_region, key=lambda x: x[1])[0] if len(in_region) == 1 else None
     return region, city
+
+
+def _authority_of(info: SentenceInfo, place) -> bool:
+    """"пресс-служба акимата Акмолинской области": a regional authority speaks for its region."""
+    offset = place.start - info.sent.start
+    return place.kind == "region" and bool(re.search(r"(акимат\w*|аким|управлени\w+)\s+$",
+                                                      info.sent.text[max(0, offset - 20):offset], re.I))
 
 
 def _after_facility(info: SentenceInfo, place) -> bool:
