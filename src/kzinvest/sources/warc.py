@@ -89,24 +89,30 @@ def iter_warc(path: str) -> Iterator[Document | InputError]:
         gz = fh.read(2) == b"\x1f\x8b"
         pos: int | None = 0
         records = 0
+        reported = False       # one error per damaged stretch, however many resyncs it takes
         while pos is not None:
             fh.seek(pos)
             it = ArchiveIterator(fh, arc2warc=True)
             gen = iter(it)
-            last_end = pos
+            good_start = None  # where the last record read whole in this pass began
             while True:
                 try:
                     record = next(gen)
                     doc = _record_document(path, record)
-                    last_end = pos + it.get_record_offset() + it.get_record_length()
+                    good_start = pos + it.get_record_offset()
                 except StopIteration:
                     pos = None
                     break
                 except Exception as exc:
-                    yield InputError(path, f"broken record at byte {last_end}: {_short(exc)}")
-                    pos = _resync(fh, last_end + 1, gz)
+                    if not reported:
+                        yield InputError(path, f"broken record after byte {good_start or pos}: {_short(exc)}")
+                        reported = True
+                    # Offsets of a damaged gzip member are unreliable: look for the next record
+                    # header just after the last good one (or after this pass's start).
+                    pos = _resync(fh, (good_start if good_start is not None else pos) + 1, gz)
                     break
                 records += 1
+                reported = False
                 if doc is not None:
                     yield doc
         if records == 0 and not gz:
