@@ -36,12 +36,6 @@ class Document:
 
 
 @dataclass
-class Span:
-    start: int
-    end: int
-
-
-@dataclass
 class Record:
     source: str
     kind: str = "project"
