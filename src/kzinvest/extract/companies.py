@@ -74,6 +74,7 @@ def _tokens(name: str) -> list[str]:
     return kept or toks
 
 
+@lru_cache(maxsize=65536)
 def normalize_company_name(name: str) -> str:
     """Matching key: lower case, Latin letters, no quotes or legal forms.
 

@@ -259,12 +259,12 @@ def longest_non_overlapping(matches: Iterable[tuple[int, int, Any]]) -> list[tup
     """Greedy selection: longer matches win, then earlier ones; sorted by start."""
     ms = sorted(matches, key=lambda m: (-(m[1] - m[0]), m[0]))
     taken: list[tuple[int, int, Any]] = []
-    occupied: list[tuple[int, int]] = []
+    occupied = bytearray(max((m[1] for m in ms), default=0) + 1)   # linear, even on huge texts
     for m in ms:
         s, e = m[0], m[1]
-        if any(s < oe and os < e for os, oe in occupied):
+        if any(occupied[s:e]):
             continue
-        occupied.append((s, e))
+        occupied[s:e] = b"\x01" * (e - s)
         taken.append(m)
     taken.sort(key=lambda m: m[0])
     return taken

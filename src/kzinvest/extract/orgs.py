@@ -127,12 +127,12 @@ _FROM_COUNTRY_HEAD = re.compile(
 def find_orgs(text: str) -> list[OrgMention]:
     """Named and described organisation mentions, non-overlapping, in text order."""
     found: list[OrgMention] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text) + 1)     # positions already named; linear on long texts
 
     def add(m: OrgMention) -> None:
-        if any(m.start < e and s < m.end for s, e in taken):
+        if any(taken[m.start:m.end]):
             return
-        taken.append((m.start, m.end))
+        taken[m.start:m.end] = b"\x01" * (m.end - m.start)
         found.append(m)
 
     for m in _LEGAL_QUOTED.finditer(text):

@@ -9,6 +9,7 @@ sector and stage of its own sentences only, so one project's figures never leak 
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -55,10 +56,22 @@ class Entity:
     mentions: list[OrgMention]
     described: bool = False
     introduced_as_another: bool = False   # first named in "Также ..." / "Кроме того, ..."
+    ids: set[int] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)   # matching keys of every name and alias seen
+
+    def __post_init__(self) -> None:
+        mentions, self.mentions = self.mentions, []
+        for m in mentions:
+            self.add(m)
 
     def add(self, mention: OrgMention) -> None:
-        if not any(m is mention for m in self.mentions):
+        if id(mention) not in self.ids:
+            self.ids.add(id(mention))
             self.mentions.append(mention)
+            self.keys |= {normalize_company_name(x) for x in [mention.name, *mention.aliases]}
+
+    def has(self, mention: OrgMention) -> bool:
+        return id(mention) in self.ids
 
     @property
     def name(self) -> str | None:
@@ -123,14 +136,16 @@ def _analyse(text: str, countries) -> list[SentenceInfo]:
     sentences = split_sentences(text)
     infos = [SentenceInfo(s) for s in sentences]
     orgs = find_orgs(text)
-    places = [p for p in find_places(text) if not _inside_org(p, orgs) and not _quoted_name(text, p)
+    named = sorted((o.start, o.end) for o in orgs if not o.described)
+    places = [p for p in find_places(text) if not _inside_org(p, named) and not _quoted_name(text, p)
               and not _compound_word(text, p)]
     # The neural tagger is the slow part: run it only where a project could be stated, the rules
     # found no organisation, and some capitalised word is not a place, a country or an office.
-    known = [(o.start, o.end) for o in orgs] + [(p.start, p.end) for p in places] + \
-        [(c.start, c.end) for c in countries]
+    known = sorted([(o.start, o.end) for o in orgs] + [(p.start, p.end) for p in places] +
+                   [(c.start, c.end) for c in countries])
+    org_starts = sorted(o.start for o in orgs)
     candidates = [i.sent for i in infos if _could_hold_project(i.sent.text) and
-                  not any(i.sent.start <= o.start < i.sent.end for o in orgs) and
+                  not _any_between(org_starts, i.sent.start, i.sent.end) and
                   _unexplained_capital(text, i.sent, known)]
     add_ner_orgs(text, orgs, ner_org_spans(text, candidates))
     _distribute(infos, find_money(text), "money")
@@ -179,13 +194,23 @@ _OFFICIAL_WORDS = re.compile(
 
 
 def _unexplained_capital(text: str, sent, known: list[tuple[int, int]]) -> bool:
+    """`known` is sorted by start. Where spans of different finders overlap a word may be missed
+    as explained, which only costs one more NER call."""
     for m in _MIDDLE_CAPITAL.finditer(text, sent.start + 1, sent.end):
         if _OFFICIAL_WORDS.match(m.group()):
             continue
-        if any(a <= m.start() < b for a, b in known):
+        i = bisect.bisect_right(known, (m.start(), float("inf"))) - 1
+        if i >= 0 and known[i][0] <= m.start() < known[i][1]:
             continue
         return True
     return False
+
+
+def _any_between(starts: list[int], lo: int, hi: int) -> bool:
+    i = bisect.bisect_left(starts, lo)
+    return i < len(starts) and starts[i] < hi
+
+
 def _could_hold_project(sentence: str) -> bool:
     if len(sentence) <= 30 or not cues.INVEST_VERB.search(sentence):
         return False
@@ -213,8 +238,10 @@ def _compound_word(text: str, place) -> bool:
         bool(re.search(r"\w-$", text[max(0, place.start - 2):place.start]))
 
 
-def _inside_org(place, orgs: list[OrgMention]) -> bool:
-    return any(o.start <= place.start and place.end <= o.end and not o.described for o in orgs)
+def _inside_org(place, named: list[tuple[int, int]]) -> bool:
+    """`named`: sorted, disjoint spans of named organisations."""
+    i = bisect.bisect_right(named, (place.start, float("inf"))) - 1
+    return i >= 0 and named[i][0] <= place.start and place.end <= named[i][1]
 
 
 # ---------------------------------------------------------------- who owns which sentence
@@ -348,8 +375,7 @@ def _same_company(key: str, other: str, m: OrgMention, entity: Entity) -> bool:
     if a <= b or b <= a:
         return True
     mine = {key} | {normalize_company_name(x) for x in m.aliases}
-    theirs = {normalize_company_name(x) for e in entity.mentions for x in [e.name, *e.aliases]}
-    return bool(mine & theirs)
+    return bool(mine & entity.keys)
 
 
 def _named_for_described(m: OrgMention, named_here: list[OrgMention], entities: dict[str, Entity]):
@@ -424,7 +450,7 @@ def _undertakings(entities: list[Entity], owner, infos: list[SentenceInfo]) -> l
 
 
 def _mentions(info: SentenceInfo, entity: Entity) -> bool:
-    return any(m in entity.mentions for m in info.orgs)
+    return any(entity.has(m) for m in info.orgs)
 
 
 def _starts_undertaking(info: SentenceInfo, entity: Entity, sector: str | None, current: str | None) -> bool:
