@@ -84,6 +84,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(b"not found", status=404)
 
 
+@pytest.fixture(autouse=True)
+def allow_loopback(monkeypatch):
+    """The test server is on loopback, which fetching refuses unless allowed
+    (tests/security/test_fetch_guard.py shows the refusal)."""
+    monkeypatch.setenv("KZINVEST_FETCH_ALLOW", "127.0.0.0/8")
+
+
 @pytest.fixture(scope="module")
 def server():
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -137,6 +137,7 @@ def test_ingest_upload_creates_project_and_fires_matching_webhook(writable, rece
 
 
 def test_ingest_url_from_local_server(writable, monkeypatch):
+    monkeypatch.setenv("KZINVEST_FETCH_ALLOW", "127.0.0.1/32")    # refused by default
     from kzinvest import pipeline
     monkeypatch.setattr(pipeline, "extract_document", _fake_extract)
 

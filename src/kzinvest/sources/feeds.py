@@ -1,5 +1,7 @@
 """RSS/Atom feeds: each item's page is fetched (sources/web.py); when that fails, the
-entry's own summary/content stands in for it, so a feed with a dead link still counts."""
+entry's own summary/content stands in for it, so a feed with a dead link still counts.
+A link the fetch policy refuses (a private address, another scheme: sources/netguard.py)
+is reported as the item's error and nothing of that item is stored."""
 from __future__ import annotations
 
 import time
@@ -37,10 +39,11 @@ def parse_feed(source: str, data: bytes):
     return parsed
 
 
-def iter_feed_bytes(source: str, data: bytes, fetch_pages: bool = True
+def iter_feed_bytes(source: str, data: bytes, fetch_pages: bool = True, **fetch_kw
                     ) -> Iterator[Document | InputError]:
+    """Documents of the feed's items; `fetch_kw` go to sources.web.fetch for each link."""
     from kzinvest.clean.meta import clean_document
-    from kzinvest.sources.web import fetch, page_document
+    from kzinvest.sources.web import FetchRefused, fetch, page_document
 
     parsed = parse_feed(source, data)
     if isinstance(parsed, InputError):
@@ -54,7 +57,11 @@ def iter_feed_bytes(source: str, data: bytes, fetch_pages: bool = True
         page_error = None
         if link and fetch_pages:
             try:
-                yield page_document(link, fetch(link), title=title, published=published)
+                yield page_document(link, fetch(link, **fetch_kw), title=title,
+                                    published=published)
+                continue
+            except FetchRefused as err:
+                yield err
                 continue
             except InputError as err:
                 page_error = err.reason
