@@ -57,6 +57,19 @@ def extract(
     raise typer.Exit(1 if failed else 0)
 
 
+@app.command()
+def train(
+    out: Path = typer.Option(None, "--out", help="Folder for the model files (default: the package's data/models)."),
+    folds: int = typer.Option(5, "--folds", help="k of the k-fold cross-validation by article."),
+    texts: Optional[Path] = typer.Option(None, "--texts", help="Folder of the real-page texts "
+                                         "(default: tests/real/texts or KZINVEST_REAL_TEXTS)."),
+) -> None:
+    """Train the extractor's decisions on the real-news corpus (needs scikit-learn: pip install kzinvest[train])."""
+    from kzinvest.datafiles import data_path
+    from kzinvest.learn.train import train_and_write
+    train_and_write(out or data_path("models"), k=folds, texts=texts, log=err.print)
+
+
 def _print_table(records, stream=None) -> None:
     table = Table(title=f"{sum(r.kind == 'project' for r in records)} projects", show_lines=False)
     for col in ("source", "kind", "investor", "country", "region", "city", "sector", "amount",

@@ -15,3 +15,9 @@ def read_rows(*parts: str) -> list[dict[str, str]]:
 def split_list(value: str | None) -> list[str]:
     """A "|"-separated cell ("Алматы|Алма-Ата") as a list, blanks dropped."""
     return [x.strip() for x in (value or "").split("|") if x.strip()]
+
+
+def data_path(*parts: str):
+    """A path under data/ (which may not exist: optional files such as trained models)."""
+    from pathlib import Path
+    return Path(str(resources.files("kzinvest").joinpath("data", *parts)))

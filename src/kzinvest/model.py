@@ -54,6 +54,7 @@ class Record:
     confidence: float = 0.5
     # Extras beyond SPEC.md (ignored by the scorer, used by the registry and the web).
     evidence_spans: list[tuple[int, int]] = field(default_factory=list)
+    spans: dict[str, list[int]] = field(default_factory=dict)   # field -> [start, end] supporting it
     product: str | None = None
     capacity: str | None = None
     investor_aliases: list[str] = field(default_factory=list)

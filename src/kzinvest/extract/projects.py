@@ -92,32 +92,56 @@ class Undertaking:
     item_text: str | None = None
 
 
+@dataclass
+class Candidate:
+    """A project the rules can see, with what the learned decisions need to judge it."""
+    record: Record
+    undertaking: Undertaking
+    infos: list[SentenceInfo]
+    rule_investor: bool            # the rules' own verdict: this organisation invests here
+    siblings: int = 1              # candidates in the article
+    sentence_owners: Counter = field(default_factory=Counter)   # sentence -> candidates it serves
+
+
 def extract_records(doc: Document) -> list[Record]:
+    from kzinvest.extract.decide import decide
+    candidates, indicators = extract_candidates(doc)
+    return _dedupe(decide(candidates) + indicators)
+
+
+def extract_candidates(doc: Document) -> tuple[list[Candidate], list[Record]]:
+    """Every undertaking of every organisation that could invest (the rules' investors and the
+    others), each as a record with the rules' fields; and the article's indicator records."""
     text = doc.text
     if not text.strip():
-        return []
+        return [], []
     date = doc.published or find_publication_date(text)
     countries = find_countries(text)
     infos = _analyse(text, countries)
     _mark_past(infos, date)
     _intent_only(infos, text)
-    entities, owner = _attribute(infos)
+    entities, owner, others, owner_all = _attribute(infos)
     article_place = _article_place(infos)
     local_only = not any(m.country not in (None, "KZ") for i in infos for m in i.orgs) and \
         all(c.country == "KZ" for c in countries)
-    records = []
-    for undertaking in _undertakings(entities, owner, infos):
+    candidates = []
+    undertakings = [(u, True) for u in _undertakings(entities, owner, infos)]
+    undertakings += [(u, False) for u in _undertakings(others, owner_all, infos)]
+    for undertaking, rule_investor in undertakings:
         record = _project_record(doc, undertaking, date, infos, article_place)
         if record is None:
             continue
         if record.investor and record.investor_country is None and local_only:
             record.investor_country = "KZ"   # no foreign party anywhere in the article: a local firm
-        records.append(record)
-    records.extend(_indicator_records(doc, infos, owner, date))
+        candidates.append(Candidate(record, undertaking, infos, rule_investor))
+    owners = Counter(i.sent.index for c in candidates for i in c.undertaking.sentences)
+    for c in candidates:
+        c.siblings, c.sentence_owners = len(candidates), owners
+    indicators = _indicator_records(doc, infos, owner, date)
     if doc.path and doc.path != doc.source:
-        for r in records:
+        for r in [c.record for c in candidates] + indicators:
             r.source, r.document = doc.path, doc.source
-    return _dedupe(records)
+    return candidates, indicators
 
 
 def _intent_only(infos: list[SentenceInfo], text: str) -> None:
@@ -246,7 +270,7 @@ def _inside_org(place, named: list[tuple[int, int]]) -> bool:
 
 # ---------------------------------------------------------------- who owns which sentence
 
-def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[Entity]]]:
+def _attribute(infos: list[SentenceInfo]):
     """Which investors own which sentences. Two passes: organisations that turn out not to be
     investors (a shareholder, an official's employer) must not interrupt their neighbours."""
     entities: dict[str, Entity] = {}
@@ -266,12 +290,14 @@ def _attribute(infos: list[SentenceInfo]) -> tuple[list[Entity], dict[int, list[
     mentioned = {info.sent.index: _entities_in(info, entities) for info in infos}
     unique = list({id(e): e for e in entities.values()}.values())   # a parent's key points at its child
     owner = _own(infos, mentioned, set(map(id, unique)))
+    owner_all = owner
     investors = [e for e in unique if _is_investor(e, infos, owner)]
     owner = _own(infos, mentioned, set(map(id, investors)))
     for extra in {id(e): e for owners in owner.values() for e in owners}.values():
         if extra not in investors and _is_investor(extra, infos, owner):
             investors.append(extra)
-    return investors, owner
+    others = [e for e in unique if e not in investors]
+    return investors, owner, others, owner_all
 
 
 def _own(infos, mentioned, allowed: set[int]) -> dict[int, list[Entity]]:
@@ -548,7 +574,7 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     record = Record(
         source=doc.source, kind="project", investor=entity.name, investor_country=country,
         region=region, city=city, sector=sector, amount=amount, currency=currency,
-        amount_usd=_usd(amount, currency, date), jobs=jobs, stage=stage, date=date,
+        amount_usd=usd_of(amount, currency, date), jobs=jobs, stage=stage, date=date,
         evidence=[i.sent.text for i in evidence_infos],
         evidence_spans=[(i.sent.start, i.sent.end) for i in evidence_infos],
         investor_aliases=sorted({m.name for m in entity.mentions if m.name} - {entity.name or ""}),
@@ -745,7 +771,7 @@ def _after_facility(info: SentenceInfo, place) -> bool:
 _PLACING_VERB = re.compile(r"открыть|построить|разместить|запустить|возвести|создать|наладить")
 
 
-def _usd(amount, currency, date):
+def usd_of(amount, currency, date):
     if amount is None or not currency:
         return None
     value = to_usd(amount, currency, date)
@@ -771,7 +797,7 @@ def _indicator_records(doc: Document, infos, owner, date) -> list[Record]:
         region = next((p.region for p in info.places if p.region and p.kind != "foreign"), None)
         out.append(Record(
             source=doc.source, kind="indicator", region=region, amount=money.amount,
-            currency=money.currency, amount_usd=_usd(money.amount, money.currency, date),
+            currency=money.currency, amount_usd=usd_of(money.amount, money.currency, date),
             jobs=info.jobs[0].count if info.jobs else None, stage="negotiation", date=date,
             evidence=[info.sent.text], evidence_spans=[(info.sent.start, info.sent.end)],
             confidence=0.6, title=doc.title, url=doc.url,

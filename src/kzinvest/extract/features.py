@@ -1,0 +1,203 @@
+"""Features for the learned decisions, computed from what the grammars, gazetteers and NER found.
+
+Each decision sees a sparse dict {feature name: value}:
+  * `candidate_features` — is this organisation the investor of a project here;
+  * `sector_features`, `stage_features` — what the project is and how far it has gone;
+  * `option_features` — which of the amounts (or jobs figures) in a project's sentences is its own.
+Words enter as crude stems (the first letters of a word, which is how Russian inflection is
+mostly undone cheaply) hashed into a fixed space, so a product or a verb the lexicons never
+listed still carries weight when the training pages had it.
+"""
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections import Counter
+
+from kzinvest.extract import cues
+from kzinvest.extract.sectors import sector_scores
+from kzinvest.extract.stages import stage_of
+from kzinvest.model import STAGES
+
+STEM = 6                        # letters kept of a word
+BUCKETS = 1 << 15               # hashed stem space
+_WORD = re.compile(r"[A-Za-zА-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]{3,}")
+_LATIN = re.compile(r"[A-Za-z]")
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+
+
+def stems(text: str, prefix: str) -> Counter:
+    out: Counter = Counter()
+    for word in _WORD.findall(text.lower()):
+        out[f"{prefix}{zlib.crc32(word[:STEM].encode()) % BUCKETS}"] = 1.0
+    return out
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> tuple[str, str]:
+    return text[max(0, start - width):start], text[end:end + width]
+
+
+def _log(n: float) -> float:
+    return math.log1p(max(n, 0.0))
+
+
+# ---------------------------------------------------------------- is it a project of this investor
+
+def candidate_features(c) -> dict[str, float]:
+    r, u, infos = c.record, c.undertaking, c.infos
+    entity = u.entity
+    text_of = {i.sent.index: i for i in infos}
+    mentions = [m for m in entity.mentions]
+    named = [m for m in mentions if not m.described]
+    own = u.sentences
+    f: dict[str, float] = {"rule_investor": float(c.rule_investor), "described": float(entity.described)}
+    name = r.investor or ""
+    if name:
+        f["name_latin"] = float(bool(_LATIN.search(name)))
+        f["name_cyrillic"] = float(bool(_CYRILLIC.search(name)))
+        f["name_upper"] = float(name.isupper())
+        f["name_short"] = float(len(name) <= 4)
+        f["name_words"] = min(len(name.split()), 5) / 5
+        f["name_digit"] = float(any(ch.isdigit() for ch in name))
+    f["legal_form"] = float(any(m.legal for m in named))
+    f["has_parent"] = float(any(m.parent for m in mentions))
+    f["employer_role"] = float(any(m.role == "employer" for m in mentions))
+    f["country_" + ("none" if not r.investor_country else "kz" if r.investor_country == "KZ" else "foreign")] = 1.0
+    f["mentions"] = _log(len(mentions))
+    sent_of = [next((i for i in infos if i.sent.start <= m.start < i.sent.end), None) for m in mentions]
+    first = min((i.sent.index for i in sent_of if i is not None), default=len(infos))
+    f["in_title"] = float(first == 0)
+    f["first_position"] = first / max(len(infos), 1)
+    f["in_background"] = float(bool(sent_of) and all(i is not None and i.background for i in sent_of))
+    f["own_sentences"] = _log(len(own))
+    f["own_facility"] = float(any(i.facility for i in own))
+    f["own_invest_verb"] = float(any(cues.INVEST_VERB.search(i.sent.text) for i in own))
+    f["own_money"] = float(any(i.money for i in own))
+    f["own_jobs"] = float(any(i.jobs for i in own))
+    f["own_aggregate"] = sum(i.aggregate for i in own) / max(len(own), 1)
+    f["own_meeting"] = sum(i.meeting for i in own) / max(len(own), 1)
+    f["own_not_investment"] = float(any(cues.NOT_INVESTMENT.search(i.sent.text) for i in own))
+    f["has_amount"] = float(r.amount is not None)
+    f["has_jobs"] = float(r.jobs is not None)
+    f["has_region"] = float(r.region is not None)
+    f["has_city"] = float(r.city is not None)
+    f["sector_other"] = float(r.sector == "other")
+    f["rule_stage_" + r.stage] = 1.0
+    f["siblings"] = _log(c.siblings - 1)
+    f["list_item"] = float(u.item_text is not None or u.place_hint is not None)
+    # The words around the name: "Минсельхоза", "по данным", "генподрядчик", "резидент".
+    for m in mentions[:4]:
+        info = text_of.get(next((i.sent.index for i in infos if i.sent.start <= m.start < i.sent.end), -1))
+        if info is None:
+            continue
+        left, right = _context(info.sent.text, m.start - info.sent.start, m.end - info.sent.start)
+        f.update(stems(left[-25:], "L"))
+        f.update(stems(right[:25], "R"))
+    f.update(stems(name, "N"))
+    return f
+
+
+# ---------------------------------------------------------------- sector and stage
+
+def sector_features(c) -> dict[str, float]:
+    r, u = c.record, c.undertaking
+    f: dict[str, float] = {f"rule={r.sector}": 1.0}
+    scores: Counter = Counter()
+    for info in u.sentences:
+        weight = 2.0 if info.facility else 1.0
+        scores.update(sector_scores(info.sent.text, weight))
+        for k, v in stems(info.sent.text, "W").items():
+            f[k] = f.get(k, 0.0) + v * weight
+    if u.item_text:
+        scores.update(sector_scores(u.item_text, 3.0))
+        f.update({k: 3.0 for k in stems(u.item_text, "W")})
+    top = max(scores.values(), default=0) or 1
+    for sector, score in scores.items():
+        f[f"score={sector}"] = score / top
+    for k in [k for k in f if k[0] == "W"]:
+        f[k] = min(f[k], 3.0) / 3.0
+    if c.record.investor:
+        f.update(stems(c.record.investor, "N"))
+    return f
+
+
+def stage_features(c) -> dict[str, float]:
+    r, u, infos = c.record, c.undertaking, c.infos
+    f: dict[str, float] = {f"rule={r.stage}": 1.0}
+    for info in u.sentences:
+        s = info.stage or stage_of(info.sent.text)
+        if s:
+            tag = "past" if info.past else "bg" if info.background else "own"
+            f[f"{tag}={s}"] = 1.0
+        for k in stems(info.sent.text, "W"):
+            f[k] = 1.0
+    for info in infos[:2]:                      # the headline and lead say how far it has come
+        if info.stage:
+            f[f"lead={info.stage}"] = 1.0
+        for k in stems(info.sent.text, "T"):
+            f[k] = 1.0
+    return f
+
+
+# ---------------------------------------------------------------- which figure is this project's
+
+def amount_options(c) -> list[tuple[object, object, dict[str, float]]]:
+    """(money, sentence info, features) for every amount in the project's sentences."""
+    u = c.undertaking
+    entity = u.entity
+    monies = [(m, i) for i in u.sentences for m in i.money if m.amount >= 100_000]
+    largest = max((m.amount for m, _ in monies), default=0)
+    out = []
+    for order, (money, info) in enumerate(monies):
+        low = info.sent.text.lower()
+        f = _sentence_flags(info, entity, c)
+        f["rule_pick"] = float(money.amount == c.record.amount and money.currency == c.record.currency)
+        f["strong_cue"] = float(bool(cues.STRONG_AMOUNT.search(low)))
+        f["total_cue"] = float(bool(cues.TOTAL_AMOUNT.search(low)))
+        f["partial_cue"] = float(bool(cues.PARTIAL_AMOUNT.search(low)))
+        f["past_cumulative"] = float(bool(cues.PAST_CUMULATIVE.search(low)))
+        f["is_largest"] = float(money.amount == largest)
+        f["order"] = order / max(len(monies), 1)
+        f["first"] = float(order == 0)
+        f["position"] = float(info.money.index(money))
+        f["range"] = float(money.amount_max is not None)
+        f["magnitude"] = math.log10(money.amount) / 12
+        f[f"currency={money.currency}"] = 1.0
+        f["options"] = _log(len(monies))
+        left, right = _context(info.sent.text, money.start - info.sent.start, money.end - info.sent.start, 50)
+        f.update(stems(left, "L"))
+        f.update(stems(right[:30], "R"))
+        out.append((money, info, f))
+    return out
+
+
+def jobs_options(c) -> list[tuple[object, object, dict[str, float]]]:
+    u = c.undertaking
+    entity = u.entity
+    found = [(j, i) for i in u.sentences for j in i.jobs]
+    out = []
+    for order, (jobs, info) in enumerate(found):
+        f = _sentence_flags(info, entity, c)
+        f["rule_pick"] = float(jobs.count == c.record.jobs)
+        f[f"kind={jobs.kind}"] = 1.0
+        f["order"] = order / max(len(found), 1)
+        f["first"] = float(order == 0)
+        f["magnitude"] = math.log10(max(jobs.count, 1)) / 5
+        f["options"] = _log(len(found))
+        left, right = _context(info.sent.text, jobs.start - info.sent.start, jobs.end - info.sent.start, 50)
+        f.update(stems(left, "L"))
+        f.update(stems(right[:40], "R"))
+        out.append((jobs, info, f))
+    return out
+
+
+def _sentence_flags(info, entity, c) -> dict[str, float]:
+    named = any(entity.has(m) for m in info.orgs)
+    return {
+        "aggregate": float(info.aggregate), "background": float(info.background),
+        "past": float(info.past), "meeting": float(info.meeting), "facility": float(info.facility),
+        "names_investor": float(named), "other_orgs": float(any(not entity.has(m) for m in info.orgs)),
+        "shared": float(c.sentence_owners[info.sent.index] > 1), "in_title": float(info.sent.index == 0),
+        "sentence_stage": float(bool(info.stage)),
+    }
