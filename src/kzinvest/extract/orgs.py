@@ -74,8 +74,8 @@ _DOMAIN = re.compile(r"\.(kz|ru|com|org|net|uz|kg|info|tv)\b", re.I)
 # Context cues for roles (lower-cased text around the mention).
 _ROLE_IN_NAME = [
     ("agency", re.compile(r"(?<![а-яёa-z])(?:министерств|акимат|правительств|управлени[ея]|ведомств|агентств|комитет|"
-                          r"посольств|парламент|сенат|мажилис|служб|нацкомпани|национальн\w+ компани|"
-                          r"kazakh invest|казах инвест|kazakhinvest|самрук|байтерек|университет|university|"
+                          r"посольств|парламент|сенат|мажилис|служб|"
+                          r"kazakh invest|казах инвест|kazakhinvest|университет|university|"
                           r"школ|совет|палат|ассоциаци|форум|выставк|программ|акорд|ministry|government)")),
     ("lender", re.compile(r"\bбанк|bank|ебрр|\bебр\b|\bеабр\b|\bабр\b|ebrd|\badb\b|aiib")),
 ]

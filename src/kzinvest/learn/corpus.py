@@ -1,7 +1,8 @@
 """Corpora of articles with gold records (the form of ../shared/real and ../shared/dev).
 
 Three kinds, measured apart because they say different things:
-  * real — real news pages (`tests/real/batches/*/`): index.tsv + gold.jsonl in the repository,
+  * real — real news pages (`tests/real/batches/*/` and the multi-article `tests/real/stories/`):
+    index.tsv + gold.jsonl in the repository,
     the third-party texts in a git-ignored folder (`tests/real/texts/`, or KZINVEST_REAL_TEXTS);
   * dev — the seed articles of ../shared/dev (third-party, never in the repository);
   * own — articles we wrote ourselves (tests/data, tests/heldout, tests/blind, tests/blind3).
@@ -61,7 +62,10 @@ def load_real(texts: Path | None = None, check: bool = True) -> tuple[list[Artic
     the annotated one), and one line per page that is missing or differs."""
     texts = texts or real_texts_dir()
     articles, problems, seen = [], [], set()
-    for batch in sorted(p for p in (REAL / "batches").glob("*") if (p / "index.tsv").exists()):
+    batches = sorted(p for p in (REAL / "batches").glob("*") if (p / "index.tsv").exists())
+    for batch in batches + [REAL / "stories"]:
+        if not (batch / "index.tsv").exists():
+            continue
         gold = _read_gold(batch / "gold.jsonl")
         with open(batch / "index.tsv", encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t"):

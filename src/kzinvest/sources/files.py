@@ -218,6 +218,20 @@ def _one_path(path: str, max_bytes: int, explicit: bool) -> Iterator[Document | 
         yield InputError(path, "document too deeply nested")
 
 
+def list_files(paths: Iterable[str]) -> Iterator[str]:
+    """The paths as given, folders replaced by the files under them (an unreadable folder is
+    passed on as given, for `iter_documents` to report)."""
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            try:
+                yield from _walk(path)
+            except (InputError, RecursionError):
+                yield path
+        else:
+            yield path
+
+
 def _walk(folder: str) -> Iterator[str]:
     """Files under `folder` with our extensions, sorted, hidden ones skipped."""
     try:
