@@ -62,7 +62,8 @@ def candidate_features(c) -> dict[str, float]:
         f["name_digit"] = float(any(ch.isdigit() for ch in name))
     f["legal_form"] = float(any(m.legal for m in named))
     f["has_parent"] = float(any(m.parent for m in mentions))
-    f["employer_role"] = float(any(m.role == "employer" for m in mentions))
+    for role in {m.role for m in mentions if m.role}:
+        f["role_" + role] = 1.0
     f["country_" + ("none" if not r.investor_country else "kz" if r.investor_country == "KZ" else "foreign")] = 1.0
     f["mentions"] = _log(len(mentions))
     sent_of = [next((i for i in infos if i.sent.start <= m.start < i.sent.end), None) for m in mentions]

@@ -46,7 +46,7 @@ _BARE_QUOTED = re.compile(QUOTED)
 _LAT_UPPER = "A-ZÀ-ÖØ-Þ\u0100-\u024F"
 _LAT_ANY = "A-Za-zÀ-ÖØ-öø-\u024F"
 _LAT_WORD = rf"(?:[{_LAT_UPPER}][{_LAT_ANY}0-9&'’\-]*\.?|[A-Z])"
-_LAT_LINK = r"(?:[ \t]+(?:and|of|de|la|the|for|&|AND|OF|DE)[ \t]+|[ \t]*[–—-][ \t]*|[ \t]+)"
+_LAT_LINK = r"(?:[ \t]+(?:and|of|de|la|the|for|van|der|den|von|du|da|di|del|&|AND|OF|DE)[ \t]+|[ \t]*[–—-][ \t]*|[ \t]+)"
 _LAT_PAREN = r"(?:[ \t]*\([A-Z][A-Za-z0-9'’ \-]*\))"
 _LAT_SUFFIX = (r"(?:,?[ \t]+(?:Co\.?,?[ \t]*Ltd\.?|CO\.?,?[ \t]*LTD\.?|Ltd\.?|LTD\.?|LLC|LLP|Inc\.?|AG|GmbH|"
                r"S\.?A\.?|S\.?p\.?A\.?|srl|SRL|PLC|plc|Corp\.?|B\.?V\.?|N\.?V\.?|JSC|Co\.))")
@@ -56,7 +56,8 @@ _LATIN = re.compile(
 _ABBREV_END = re.compile(r"\b(Co|CO|Ltd|LTD|Inc|Corp|[A-Z])\.$")
 _SENTENCE_STOP = re.compile(r"(?<!\bCo)(?<!\bCO)(?<!\bLtd)(?<!\bLTD)(?<!\bInc)(?<!\bCorp)(?<!\b[A-Z])\.(?=\s+[A-Z])")
 _CYR_AFTER_HEAD = re.compile(
-    rf"(?i:\b{HEAD})\s+((?:[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?)(?:\s+[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?){{0,2}})"
+    # A name never crosses a line break: "Работающие предприятия\nСреди ..." is a heading.
+    rf"(?i:\b{HEAD})[ \t\u00a0]+((?:[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?)(?:[ \t\u00a0]+[А-ЯЁ][а-яё]+(?:-[А-ЯЁа-яё]+)?){{0,2}})"
     r"(?![А-ЯЁа-яёA-Za-z])"
 )
 
@@ -80,7 +81,7 @@ _ROLE_IN_NAME = [
     ("lender", re.compile(r"\bбанк|bank|ебрр|\bебр\b|\bеабр\b|\bабр\b|ebrd|\badb\b|aiib")),
 ]
 _ROLE_BEFORE = [
-    ("media", re.compile(r"(сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"
+    ("media", re.compile(r"((?<![а-яё])иа|сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"
                          r"телеканал\w*|портал\w*|источник:?|со ссылкой на)\s*[«\"“]?\s*$")),
     ("brand", re.compile(r"(марк[иаю]|марок|бренд\w*|модел[иьяей]\w*|сет[ьи]|сетью|автомобил\w+)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
     ("customer", re.compile(r"(для|покупател\w*|клиент\w*|потребител\w*|заказчик\w* продукции)"

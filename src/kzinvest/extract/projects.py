@@ -297,7 +297,33 @@ def _attribute(infos: list[SentenceInfo]):
         if extra not in investors and _is_investor(extra, infos, owner):
             investors.append(extra)
     others = [e for e in unique if e not in investors]
+    # Organisations the context gives another role ("генподрядчик X", "акционером является X",
+    # "финансирование ТОО X со стороны банка") are candidates too, each owning what it would own
+    # beside the investors: whether the role is right is for the candidate model to judge.
+    roled = _roled_entities(infos, unique)
+    if roled:
+        with_roled = {i.sent.index: mentioned[i.sent.index] + [e for e in roled if _mentions(i, e)] for i in infos}
+        owner_roled = _own(infos, with_roled, set(map(id, investors)) | set(map(id, roled)))
+        others += roled
+        owner_all = {k: owner_all.get(k, []) + [e for e in owner_roled.get(k, []) if e in roled]
+                     for k in set(owner_all) | set(owner_roled)}
     return investors, owner, others, owner_all
+
+
+_NEVER_INVESTORS = {"agency", "media", "place", "parent", "employer", None}
+
+
+def _roled_entities(infos: list[SentenceInfo], known: list[Entity]) -> list[Entity]:
+    roled: dict[str, Entity] = {}
+    for info in infos:
+        for m in info.orgs:
+            if m.role in _NEVER_INVESTORS or m.described:
+                continue
+            key = _key(m.name)
+            if any(_same_company(key, e.key, m, e) for e in known):
+                continue
+            roled.setdefault(key, Entity(key, [])).add(m)
+    return list(roled.values())
 
 
 def _own(infos, mentioned, allowed: set[int]) -> dict[int, list[Entity]]:
