@@ -39,7 +39,8 @@ def pg_url():
     admin.dispose()
 
 
-TABLES = ("overrides", "project_events", "mentions", "indicators", "projects",
+TABLES = ("audit_log", "review_pairs", "resolution_decisions", "project_investors",
+          "mention_keys", "overrides", "project_events", "mentions", "indicators", "projects",
           "company_aliases", "companies", "documents")
 
 

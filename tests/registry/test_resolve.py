@@ -79,19 +79,24 @@ def test_one_article_two_projects_of_one_investor(store):
     assert len(projects(store)) == 2
 
 
-def test_amount_revised_is_one_project_with_conflict_latest_wins(store):
+def test_amount_revised_is_one_project_latest_wins_history_kept(store):
     base = dict(investor="Wabtec", investor_country="US", region="KZ-71", sector="rail",
                 stage="agreement", currency="USD")
     article(store, dict(base, amount=100e6), published="2023-05-01")
     article(store, dict(base, amount=150e6), published="2024-05-01")
     [p] = projects(store)
-    assert p["amount"] == 150e6 and p["amount_usd"] == 150e6      # tie -> latest
-    assert p["conflicts"]["amount"] == [100e6, 150e6]
-    # Two more sources confirm the original figure: the best-supported value wins.
+    assert p["amount"] == 150e6 and p["amount_usd"] == 150e6      # the latest report wins
+    assert "amount" not in p["conflicts"]                          # a revision, not a conflict
+    assert [(r["previous"], r["amount"], r["date"]) for r in p["revisions"]] == [
+        (100e6, 150e6, "2024-05-01")]
+    assert [t["amount"] for t in p["timeline"]] == [100e6, 150e6]
+    assert [t["revision"] for t in p["timeline"]] == [False, True]
+    # Later sources give the original figure again: the latest wins, the history stays.
     article(store, dict(base, amount=100e6), published="2024-06-01")
     article(store, dict(base, amount=100e6), published="2024-07-01")
     [p] = projects(store)
     assert p["amount"] == 100e6
+    assert [r["amount"] for r in p["revisions"]] == [150e6, 100e6]
     assert p["sources_count"] == 4
 
 

@@ -276,8 +276,10 @@ def test_ingest_costs_a_fixed_handful_of_statements_per_document(store):
                   dict(kind="indicator", region="KZ-10", amount=1e9, currency="USD"),
                   published="2024-02-01")
     assert out.records == 2 and out.indicators == 1 and len(out.projects_new) == 1
-    # The ORM wrote 34 statements for this document; Core batches write 20.
-    assert len(statements) <= 22, statements
+    # The ORM wrote 34 statements for this document; Core batches wrote 20; resolution
+    # from all the evidence adds a fixed handful (blocking keys, the blocks the mentions
+    # join and their keys, co-investors, the review queue): still none per record.
+    assert len(statements) <= 30, statements
     [p] = list_projects(store, ProjectFilter(region="KZ-10"))["items"]
     assert p["mentions_count"] == 2 and p["stage"] == "agreement"
     assert [e["stage"] for e in p["events"]] == ["memorandum", "agreement"]

@@ -14,9 +14,13 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from kzinvest.model import STAGES
+from kzinvest.registry import links
 from kzinvest.registry.models import (CompanyAlias, Document, Mention, Override, Project,
-                                      ProjectEvent, utcnow)
-from kzinvest.registry.resolve import stage_rank
+                                      ProjectEvent, ProjectInvestor, utcnow)
+
+
+def stage_rank(stage: str | None) -> int:
+    return STAGES.index(stage) if stage in STAGES else 0
 
 # Fields an analyst may override, with the type a value is parsed into.
 EDITABLE = {
@@ -24,8 +28,11 @@ EDITABLE = {
     "amount": float, "currency": str, "amount_usd": float, "jobs": int, "stage": str,
     "date": str, "company_id": int,
 }
-# Fields whose disagreement between sources is worth showing.
-CONFLICT_FIELDS = ("investor_country", "region", "city", "sector", "amount", "amount_usd", "jobs")
+# Fields whose disagreement between sources is worth showing (the investor's country only
+# among the lead investor's own mentions: partners come from different countries). Amounts
+# and jobs that change over time are revisions (the latest wins), not conflicts.
+CONFLICT_FIELDS = ("region", "city", "sector")
+ROLES = ("investor", "partner", "project_company", "parent")
 COMPLETENESS_FIELDS = ("investor", "investor_country", "region", "city", "sector", "amount",
                        "jobs", "date")
 
@@ -37,10 +44,11 @@ class Seen:
     date: str | None
     source_key: str          # what makes two sources independent: the site, else the file
     title: str | None
+    canon: tuple = ("", 0)   # (document content hash, ordinal): ties never depend on ids
 
     @property
-    def order(self) -> tuple[str, int]:
-        return (self.date or "", self.mention.id or 0)
+    def order(self) -> tuple:
+        return (self.date or "", self.canon)
 
 
 def best_value(seen: list[Seen], get) -> object:
@@ -74,18 +82,29 @@ def source_key(doc_id: int, url: str | None) -> str:
     return f"doc:{doc_id}"
 
 
+def latest(seen: list[Seen], get) -> object:
+    """The value of the latest mention that states one (revisions: the latest wins); on one
+    date, the value most mentions of that date give."""
+    dated = [s for s in seen if get(s.mention) is not None]
+    if not dated:
+        return None
+    last = max(s.date or "" for s in dated)
+    return best_value([s for s in dated if (s.date or "") == last], get)
+
+
 def aggregate(seen: list[Seen]) -> dict:
     """Project fields from its mentions (no overrides)."""
     out: dict = {}
-    for f in ("investor", "investor_country", "region", "city", "jobs"):
+    for f in ("region", "city"):
         out[f] = best_value(seen, lambda m, f=f: getattr(m, f))
+    out["jobs"] = latest(seen, lambda m: m.jobs)
     # 'other' is the extractor's "don't know": a real sector outvotes it.
     out["sector"] = best_value(seen, lambda m: m.sector if m.sector != "other" else None) or "other"
-    # Amount, currency and its USD value travel together.
-    pick = best_value(seen, lambda m: (m.amount, m.currency) if m.amount is not None else None)
+    # Amount, currency and its USD value travel together; a revised amount replaces the
+    # earlier one (the history stays in the mentions: query.py shows it as revisions).
+    pick = latest(seen, lambda m: (m.amount, m.currency) if m.amount is not None else None)
     if pick is None:
-        usd = best_value(seen, lambda m: m.amount_usd)
-        out.update(amount=None, currency=None, amount_usd=usd)
+        out.update(amount=None, currency=None, amount_usd=latest(seen, lambda m: m.amount_usd))
     else:
         out["amount"], out["currency"] = pick
         usd = [s.mention.amount_usd for s in sorted(seen, key=lambda s: s.order, reverse=True)
@@ -103,8 +122,90 @@ def aggregate(seen: list[Seen]) -> dict:
         if len(vals) > 1:
             conflicts[f] = vals
     out["conflicts"] = conflicts
+    out["investors"] = investors(seen)
+    lead = out["investors"][0] if out["investors"] else None
+    out["investor"] = lead["name"] if lead else None
+    out["company_id"] = lead["company_id"] if lead else None
+    out["investor_country"] = (lead["country"] if lead else
+                               best_value(seen, lambda m: m.investor_country))
+    if lead and len(lead["countries"]) > 1:
+        conflicts["investor_country"] = lead["countries"]
     out["sources_count"] = len({s.source_key for s in seen})
     out["mentions_count"] = len(seen)
+    return out
+
+
+def _names(m) -> list[str]:
+    extra = m.extra or {}
+    return [n for n in [m.investor, *(extra.get("investor_aliases") or [])] if n]
+
+
+def investors(seen: list[Seen]) -> list[dict]:
+    """Every investor the project's articles name, lead first, each with its role:
+    `parent` when the company-links registry puts it above another investor of the project
+    (ERG above ССГПО), `project_company` when it is the company another investor set up for
+    the project (ТОО «Hyrasia One»), `investor` for the lead (most mentions, then earliest),
+    `partner` for the others (a joint venture reported under either partner)."""
+    groups: dict = {}
+    for s in seen:
+        m = s.mention
+        if not m.investor:
+            continue
+        from kzinvest.normalise.names import company_key
+        ident = ("c", m.company_id) if m.company_id else ("k", company_key(m.investor))
+        g = groups.setdefault(ident, {"seen": [], "names": set()})
+        g["seen"].append(s)
+        g["names"].update(_names(m))
+    for s in seen:       # co-investors an extractor names beside the investor (optional)
+        for co in (s.mention.extra or {}).get("co_investors") or \
+                (s.mention.extra or {}).get("partners") or []:
+            name = co.get("name") if isinstance(co, dict) else co
+            if not name:
+                continue
+            from kzinvest.normalise.names import company_key
+            keys = links.name_keys(name)
+            if any(keys & links.name_keys(n) for g in groups.values() for n in g["names"]):
+                continue
+            g = groups.setdefault(("k", company_key(name)), {"seen": [], "names": set(),
+                                                            "co": []})
+            g["names"].add(name)
+            g.setdefault("co", []).append((s, co))
+    out = []
+    for ident, g in groups.items():
+        ss = g["seen"]
+        keys = frozenset().union(*(links.name_keys(n) for n in g["names"]))
+        if ss:
+            name = best_value(ss, lambda m: m.investor)
+            countries = distinct(ss, lambda m: m.investor_country)
+            country = best_value(ss, lambda m: m.investor_country)
+            first = min(s.order for s in ss)
+        else:                                   # only named beside another investor
+            s0, co = g["co"][0]
+            name = co.get("name") if isinstance(co, dict) else co
+            country = co.get("country") if isinstance(co, dict) else None
+            countries = [country] if country else []
+            first = s0.order
+        out.append({"name": name, "company_id": ident[1] if ident[0] == "c" else None,
+                    "country": country, "countries": countries, "mentions": len(ss),
+                    "role": None, "_keys": keys, "_first": first})
+    for x in out:
+        for y in out:
+            if x is y:
+                continue
+            kind = links.relation(y["_keys"], x["_keys"])      # y under x?
+            if kind == "subsidiary":
+                x["role"] = "parent"
+            elif kind == "project_company":
+                y["role"] = "project_company"
+    free = [x for x in out if x["role"] is None] or list(out)
+    if free:
+        lead = min(free, key=lambda x: (-x["mentions"], x["_first"], x["name"]))
+        lead["role"] = "investor"
+    for x in out:
+        x["role"] = x["role"] or "partner"
+    out.sort(key=lambda x: (ROLES.index(x["role"]), -x["mentions"], x["_first"], x["name"]))
+    for x in out:
+        del x["_keys"], x["_first"]
     return out
 
 
@@ -119,7 +220,7 @@ def health(fields: dict) -> float:
 def timeline(seen: list[Seen]) -> list[dict]:
     """Stage changes in date order: an event each time the project reaches a further stage."""
     events, reached = [], -1
-    for s in sorted(seen, key=lambda s: (s.date or "9999-99-99", s.mention.id or 0)):
+    for s in sorted(seen, key=lambda s: (s.date or "9999-99-99", s.canon)):
         rank = stage_rank(s.mention.stage)
         if rank > reached:
             events.append({"stage": s.mention.stage, "date": s.date,
@@ -137,6 +238,7 @@ def latest_overrides(s: Session, project_id: int) -> dict:
 def search_text(fields: dict, seen: list[Seen], aliases: list[str]) -> str:
     parts = [fields.get("investor"), fields.get("city"), fields.get("region"),
              fields.get("sector"), fields.get("investor_country")]
+    parts += [i["name"] for i in fields.get("investors") or []]
     parts += aliases
     for s in seen:
         m = s.mention
@@ -153,21 +255,20 @@ WRITTEN = ("investor", "investor_country", "region", "city", "sector", "amount",
            "health", "sources_count", "mentions_count", "conflicts", "search_text", "company_id")
 
 
-def recompute(s: Session, project_id: int, aliases: list[str] | None = None,
-              keep_empty: bool = False) -> bool:
+def recompute(s: Session, project_id: int, keep_empty: bool = False) -> bool:
     """Rewrite project `project_id` from its mentions; delete it when none are left
     (unless `keep_empty`). Returns whether the project still exists."""
     s.flush()
-    given = {project_id: aliases} if aliases is not None else None
-    return project_id in recompute_many(s.connection(), [project_id], given, keep_empty)
+    return project_id in recompute_many(s.connection(), [project_id], keep_empty=keep_empty)
 
 
 _P, _M, _D = Project.__table__, Mention.__table__, Document.__table__
+_I = ProjectInvestor.__table__
 _IDS = bindparam("ids", expanding=True)
 # Built once: building and cache-keying statements costs more than running them.
 _SEL_CURRENT = select(_P.c.id, *[_P.c[f] for f in WRITTEN]).where(_P.c.id.in_(_IDS))
 _SEL_MENTIONS = (select(_M, _D.c.published.label("doc_published"), _D.c.url.label("doc_url"),
-                        _D.c.title.label("doc_title"))
+                        _D.c.title.label("doc_title"), _D.c.content_hash.label("doc_hash"))
                  .join(_D, _D.c.id == _M.c.document_id).where(_M.c.project_id.in_(_IDS)))
 _SEL_OVERRIDES = (select(Override.__table__.c.project_id, Override.__table__.c.field,
                          Override.__table__.c.value)
@@ -180,13 +281,15 @@ _UPDATE = update(_P).where(_P.c.id == bindparam("_pid"))
 _DEL_PROJECTS = delete(_P).where(_P.c.id.in_(_IDS))
 _DEL_EVENTS = delete(ProjectEvent.__table__).where(ProjectEvent.__table__.c.project_id.in_(_IDS))
 _INS_EVENTS = insert(ProjectEvent.__table__)
+_DEL_INVESTORS = delete(_I).where(_I.c.project_id.in_(_IDS))
+_INS_INVESTORS = insert(_I)
 
 
-def recompute_many(conn, project_ids, aliases: dict[int, list[str]] | None = None,
-                   keep_empty: bool = False) -> set[int]:
+def recompute_many(conn, project_ids, keep_empty: bool = False, keep=()) -> set[int]:
     """recompute() for several projects in a fixed handful of Core statements (not a
-    handful per project): the store calls it once per document. `conn` is the
-    transaction's Connection. Returns the ids that still exist."""
+    handful per project): resolution calls it once per document. `conn` is the
+    transaction's Connection; `keep`: ids kept even when left without mentions (they hold
+    analysts' overrides). Returns the ids that still exist."""
     ids = sorted({int(p) for p in project_ids if p is not None})
     if not ids:
         return set()
@@ -200,38 +303,44 @@ def recompute_many(conn, project_ids, aliases: dict[int, list[str]] | None = Non
     overrides: dict[int, dict] = {pid: {} for pid in current}
     for pid, field, value in conn.execute(_SEL_OVERRIDES, {"ids": found}):
         overrides[pid][field] = value
-    if aliases is None:
-        cids = sorted({r.company_id for r in current.values() if r.company_id is not None})
-        by_company: dict[int, list[str]] = {}
-        if cids:
-            for cid, alias in conn.execute(_SEL_ALIASES, {"ids": cids}):
-                by_company.setdefault(cid, []).append(alias)
-        aliases = {pid: by_company.get(r.company_id, []) for pid, r in current.items()}
-    alive, dead, events = [], [], []
+    cids = sorted({m.company_id for rows in rows_of.values() for m in rows if m.company_id})
+    by_company: dict[int, list[str]] = {}
+    if cids:
+        for cid, alias in conn.execute(_SEL_ALIASES, {"ids": cids}):
+            by_company.setdefault(cid, []).append(alias)
+    alive, dead, events, investor_rows = [], [], [], []
     now = utcnow()
     for pid, cur in current.items():
         rows = rows_of[pid]
         if not rows:
-            if not keep_empty:
+            if not (keep_empty or pid in keep):
                 dead.append(pid)
             continue
         alive.append(pid)
         seen = [Seen(m, m.date or m.doc_published, source_key(m.document_id, m.doc_url),
-                     m.doc_title) for m in rows]
+                     m.doc_title, (m.doc_hash, m.ordinal)) for m in rows]
         fields = aggregate(seen)
         for f, v in overrides[pid].items():
             if f in EDITABLE:
                 fields[f] = v
         fields["stage_rank"] = stage_rank(fields["stage"])
         fields["health"] = health(fields)
-        fields["search_text"] = search_text(fields, seen, aliases.get(pid) or [])
+        aliases = [a for c in sorted({m.company_id for m in rows if m.company_id})
+                   for a in by_company.get(c, [])]
+        fields["search_text"] = search_text(fields, seen, aliases)
+        investor_rows += [{"project_id": pid, "position": n, **inv}
+                          for n, inv in enumerate(fields.pop("investors"))]
         changed = {f: v for f, v in fields.items() if getattr(cur, f) != v}
-        conn.execute(_UPDATE, {"_pid": pid, **changed, "updated_at": now})
+        if changed:
+            conn.execute(_UPDATE, {"_pid": pid, **changed, "updated_at": now})
         events += [{"project_id": pid, **ev} for ev in timeline(seen)]
     if dead:
         conn.execute(_DEL_PROJECTS, {"ids": dead})
     if alive:
         conn.execute(_DEL_EVENTS, {"ids": alive})
+        conn.execute(_DEL_INVESTORS, {"ids": alive})
     if events:
         conn.execute(_INS_EVENTS, events)
+    if investor_rows:
+        conn.execute(_INS_INVESTORS, investor_rows)
     return set(alive) | (set(current) - set(dead))

@@ -5,7 +5,8 @@ import csv
 import io
 import json
 
-from kzinvest.registry.query import SPEC_FIELDS, ProjectFilter, iter_projects
+from kzinvest.registry.filters import SPEC_FIELDS, ProjectFilter
+from kzinvest.registry.listing import iter_projects
 from kzinvest.registry.refdata import locate
 
 FORMATS = ("csv", "xlsx", "json", "geojson")

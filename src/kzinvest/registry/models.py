@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        DateTime)
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer,
+                        PrimaryKeyConstraint, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -114,6 +114,11 @@ class Mention(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     project_id: Mapped[int | None] = mapped_column(
         ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    # The investor's company (resolve.resolve_company) and the resolution block: the
+    # connected group of mentions that share a blocking key (registry/resolution.py).
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True)
+    block: Mapped[int | None] = mapped_column(Integer, index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
     investor: Mapped[str | None] = mapped_column(String(500))
     investor_country: Mapped[str | None] = mapped_column(String(2))
@@ -169,3 +174,74 @@ class Override(Base):
     value: Mapped[object] = mapped_column(JSON, nullable=True)   # None clears the field
     who: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class MentionKey(Base):
+    """Blocking keys of a mention (64-bit hashes of "n:<company key>", "j:<doc>:<n>", ...):
+    mentions sharing one are compared, and belong to the same block."""
+    __tablename__ = "mention_keys"
+    __table_args__ = (PrimaryKeyConstraint("key", "mention_id", name="pk_mention_keys"),)
+    key: Mapped[int] = mapped_column(BigInteger)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"),
+                                            index=True)
+
+
+class ProjectInvestor(Base):
+    """Every company a project's articles name as investing in it, with its role:
+    investor (the lead), partner, parent (of another investor) or project_company."""
+    __tablename__ = "project_investors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    country: Mapped[str | None] = mapped_column(String(2))
+    role: Mapped[str] = mapped_column(String(20))
+    mentions: Mapped[int] = mapped_column(Integer, default=1)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    countries: Mapped[list] = mapped_column(JSON, default=list)   # >1: sources disagree
+
+
+class ResolutionDecision(Base):
+    """An analyst's decision about mentions: merge two, keep two apart, or split one out
+    of its project. Mentions are named by stable references (document content hash,
+    record ordinal, investor key, sector) so decisions survive re-extraction and rebuilds."""
+    __tablename__ = "resolution_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))          # merge | apart | split
+    a_hash: Mapped[str] = mapped_column(String(64), index=True)
+    a_ref: Mapped[dict] = mapped_column(JSON)
+    b_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    b_ref: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # split: the mentions it is split from (references), kept apart from it
+    apart: Mapped[list] = mapped_column(JSON, default=list)
+    who: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ReviewPair(Base):
+    """A pair of mentions the resolver was unsure about (docs/registry-resolution.md):
+    refreshed whenever their block is resolved again."""
+    __tablename__ = "review_pairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    block: Mapped[int] = mapped_column(Integer, index=True)
+    a_mention: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"),
+                                           index=True)
+    b_mention: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"),
+                                           index=True)
+    score: Mapped[float] = mapped_column(Float)
+    merged: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed what and when: analysts' edits, review decisions, rebuilds."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    who: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

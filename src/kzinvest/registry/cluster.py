@@ -1,0 +1,183 @@
+"""Clustering mentions into projects, deterministically.
+
+Input: the mentions of some blocks (features.Feat), their blocking keys, the analysts'
+constraints (must-link, cannot-link). Output: clusters, and the uncertain decisions for
+the review queue.
+
+1. Candidate pairs: mentions sharing a blocking key (a key held by more than BUCKET_CAP
+   mentions pairs each only with its WINDOW nearest in (sector, region, date) order).
+2. Pairs are scored (scoring.Model) and visited best first; two groups merge when their
+   linkage reaches the threshold: linkage = prior + the best identity evidence between
+   them (some investor or project name in common) + the MEAN context evidence over all
+   pairs across them (place, sector, amount, dates agree); a pair across them that cannot
+   be one project (two records of one article by one investor, an analyst's "keep apart")
+   or whose context scores below the veto blocks the merge.
+3. Everything is ordered by the mentions' canonical identity (document content hash,
+   record ordinal), never by database ids: the same mentions give the same clusters in
+   whatever order they were stored. Blocks are resolved independently (no pair crosses
+   two blocks), so resolving a union of blocks gives the union of their clusterings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kzinvest.registry.features import Feat
+from kzinvest.registry.scoring import Model
+
+BUCKET_CAP = 120
+WINDOW = 30
+LINK_CAP = 60          # members of a group compared in a linkage (the first, canonically)
+PASSES = 3
+
+
+@dataclass
+class Result:
+    clusters: list[list[Feat]]
+    # (a, b, linkage, merged): decisions within the review band
+    uncertain: list[tuple[Feat, Feat, float, bool]] = field(default_factory=list)
+
+
+def candidate_pairs(feats: list[Feat], keys_of: dict[int, set]) -> list[tuple[int, int]]:
+    """Index pairs (into `feats`, sorted canonically) of mentions sharing a key."""
+    buckets: dict = {}
+    for i, f in enumerate(feats):
+        for k in keys_of.get(f.id, ()):
+            buckets.setdefault(k, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        if len(members) <= BUCKET_CAP:
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    pairs.add((members[x], members[y]))
+            continue
+        order = sorted(members, key=lambda i: (feats[i].sector or "", feats[i].region or "",
+                                               feats[i].day or 0, feats[i].canon))
+        for x in range(len(order)):
+            for y in range(x + 1, min(len(order), x + 1 + WINDOW)):
+                a, b = order[x], order[y]
+                pairs.add((a, b) if a < b else (b, a))
+    return sorted(pairs)
+
+
+def components(feats: list[Feat], keys_of: dict[int, set]) -> list[list[Feat]]:
+    """Connected groups of mentions (two are connected when they share a key)."""
+    parent = list(range(len(feats)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict = {}
+    for i, f in enumerate(feats):
+        for k in keys_of.get(f.id, ()):
+            j = first.setdefault(k, i)
+            if j != i:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    groups: dict[int, list[Feat]] = {}
+    for i, f in enumerate(feats):
+        groups.setdefault(find(i), []).append(f)
+    return list(groups.values())
+
+
+def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
+            must: list[tuple[int, int]] = (), cannot: set[tuple[int, int]] = frozenset()
+            ) -> Result:
+    """Cluster `feats` (any order); `must`/`cannot` hold pairs of mention ids."""
+    feats = sorted(feats, key=lambda f: f.canon)
+    n = len(feats)
+    pos = {f.id: i for i, f in enumerate(feats)}
+    banned = {(min(pos[a], pos[b]), max(pos[a], pos[b])) for a, b in cannot
+              if a in pos and b in pos}
+    parent = list(range(n))
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    cache: dict[tuple[int, int], tuple[float, float] | None] = {}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def pair(i: int, j: int):
+        key = (i, j) if i < j else (j, i)
+        if key not in cache:
+            cache[key] = None if key in banned else model.pair(feats[key[0]], feats[key[1]])
+        return cache[key]
+
+    def union(ri: int, rj: int) -> int:
+        root, other = (ri, rj) if ri < rj else (rj, ri)
+        parent[other] = root
+        members[root] += members.pop(other)
+        return root
+
+    def linkage(ri: int, rj: int) -> float | None:
+        a, b = members[ri][:LINK_CAP], members[rj][:LINK_CAP]
+        best, total = float("-inf"), 0.0
+        for i in a:
+            for j in b:
+                p = pair(i, j)
+                if p is None or p[1] < model.veto:
+                    return None
+                best = max(best, p[0])
+                total += p[1]
+        return model.prior + best + total / (len(a) * len(b))
+
+    for a, b in must:
+        if a in pos and b in pos:
+            ri, rj = find(pos[a]), find(pos[b])
+            if ri != rj and not any((min(i, j), max(i, j)) in banned
+                                    for i in members[ri] for j in members[rj]):
+                union(ri, rj)
+
+    pairs = candidate_pairs(feats, keys_of)
+    scored = []
+    for i, j in pairs:
+        p = pair(i, j)
+        if p is not None:
+            scored.append((-(model.prior + p[0] + p[1]), i, j))
+    scored.sort()
+    lo = model.threshold + model.band[0]
+    merged_at: list[tuple[float, int, int]] = []
+    for _ in range(PASSES):
+        changed = False
+        tried: set = set()
+        for neg, i, j in scored:
+            if -neg < lo:
+                break
+            ri, rj = find(i), find(j)
+            if ri == rj:
+                continue
+            key = (min(ri, rj), max(ri, rj), len(members[ri]), len(members[rj]))
+            if key in tried:
+                continue
+            tried.add(key)
+            link = linkage(ri, rj)
+            if link is not None and link >= model.threshold:
+                union(ri, rj)
+                merged_at.append((link, i, j))
+                changed = True
+        if not changed:
+            break
+
+    uncertain: list[tuple[Feat, Feat, float, bool]] = []
+    hi = model.threshold + model.band[1]
+    for link, i, j in merged_at:
+        if link < hi:
+            uncertain.append((feats[i], feats[j], link, True))
+    seen: set = set()
+    for neg, i, j in scored:           # best pair first: the representative of two groups
+        ri, rj = find(i), find(j)
+        if ri == rj or (min(ri, rj), max(ri, rj)) in seen:
+            continue
+        seen.add((min(ri, rj), max(ri, rj)))
+        link = linkage(ri, rj)
+        if link is not None and lo <= link < model.threshold:
+            uncertain.append((feats[i], feats[j], link, False))
+    clusters = [[feats[i] for i in sorted(m)] for _, m in sorted(members.items())]
+    return Result(clusters, uncertain)

@@ -1,0 +1,232 @@
+"""What resolution knows about one mention, and the blocking keys it is found by.
+
+Everything here is computed from the mention's own row (and its document's content hash),
+never from what else is stored or in which order it came: the same mention always has the
+same features and keys, which is what makes resolution independent of ingestion order.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from kzinvest.model import STAGES
+from kzinvest.normalise.names import company_key
+from kzinvest.registry import links
+
+# Russian case endings, transliterated ("kamaza" -> "kamaz"): one more key per name so that
+# an inflected spelling still meets its nominative in a block.
+_ENDINGS = ("ami", "om", "oi", "ei", "ov", "a", "u", "e", "i", "o")
+# First words that name no company by themselves (the fuzzy-spelling key skips them).
+_GENERIC = frozenset("""
+kazahstan kazakhstan kazakh kazah kaz kazak kazaks kazakstan qazaq kazakhstanskaia
+kitai khina kitaiskaia china chinese xinjiang ksinjiang sinsian shinsian rossia russia
+national natsionalnaia international internesnl global grup group holding kompani company
+energi energy invest investment investments develop development industrial industri
+respublika republic east vostok zapad west sever north iug south tsentr central
+""".split())
+_QUOTED = re.compile(r"[«\"“„]([^«»\"“”„\n]{2,60})[»\"”“]")
+# Quoted names that are places, programmes or outlets, not undertakings.
+_NOT_A_TAG = re.compile(r"(?i)(СЭЗ|ИЗ|СПК|зон[аыеу]|индустриальн\w*|программ\w*|форум\w*|"
+                        r"газет\w*|агентств\w*|портал\w*|сайт\w*|издани\w*|телеканал\w*|"
+                        r"нацпроект\w*|акци\w+|конкурс\w*)\s*$")
+_WORD = re.compile(r"[^\W\d_]{5,}")
+_STOP = frozenset("""
+проек компа строи котор также будет будут котор более этого котор своей такие
+казах респу облас район город милли милли долла тенге рубле евро объем стоим
+инвес новог новые новый сумму суммы соста соглашен рамка рамка годов работ рабоч
+""".split())
+
+
+def stable_hash(s: str) -> int:
+    """A signed 64-bit hash that is the same in every process (Python's hash() is not)."""
+    return int.from_bytes(hashlib.blake2b(s.encode("utf-8"), digest_size=8).digest(),
+                          "big", signed=True)
+
+
+@dataclass(slots=True, eq=False)
+class Feat:
+    id: int
+    doc: int
+    canon: tuple            # (document content hash, ordinal): identity free of ids
+    names: frozenset        # company keys of every name the mention gives its investor
+    lead: str               # the investor's own key ('' when only described)
+    parents: frozenset      # keys of companies linked above it (company_links.csv)
+    country: str | None
+    region: str | None
+    city: str | None        # key
+    sector: str | None      # None for 'other'
+    usd: float | None
+    jobs: int | None
+    day: int | None         # date as a day number
+    rank: int               # stage order
+    tags: frozenset         # quoted names in the evidence: «Мирный», «Hyrasia One»
+    stems: frozenset        # content words of the evidence (5-letter stems)
+    sentences: frozenset    # hashes of the evidence sentences
+    project_id: int | None = None
+    block: int | None = None
+    company_id: int | None = None
+    carry: int | None = None   # the project a re-extracted record fed before
+
+
+@lru_cache(maxsize=65536)
+def _name_info(name: str) -> tuple[frozenset, frozenset]:
+    keys = set(links.name_keys(name))
+    for k in list(keys):
+        for end in _ENDINGS:
+            if k.endswith(end) and len(k) - len(end) >= 4:
+                keys.add(k[: -len(end)])
+                break
+    return frozenset(keys), links.parents_of(frozenset(keys))
+
+
+@lru_cache(maxsize=65536)
+def _place(city: str) -> str:
+    return company_key(city)
+
+
+@lru_cache(maxsize=65536)
+def _day(d: str) -> int | None:
+    try:
+        return date.fromisoformat(d[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _sentence(text: str) -> tuple[frozenset, frozenset, int]:
+    """(tags, stems, hash) of one evidence sentence."""
+    tags = set()
+    for m in _QUOTED.finditer(text):
+        raw = m.group(1).strip()
+        if not raw or not (raw[0].isupper() or raw[0].isdigit()):
+            continue
+        if _NOT_A_TAG.search(text[max(0, m.start() - 30):m.start()]):
+            continue
+        key = company_key(raw)
+        if key and len(key) >= 3 and not (links.name_keys(raw) and _is_agency(raw)):
+            tags.add(key)
+    stems = {w[:5] for w in _WORD.findall(text.lower())}
+    return frozenset(tags), frozenset(stems - _STOP), stable_hash(" ".join(text.split()))
+
+
+@lru_cache(maxsize=16384)
+def _is_agency(name: str) -> bool:
+    from kzinvest.normalise.names import known_company
+    known = known_company(name)
+    return known is not None and getattr(known, "role", "company") in links.NOT_A_PARENT
+
+
+def record_names(row) -> list[str]:
+    """The investor and every other name the record gives it (aliases, co-investors are
+    not names of the investor and are left out)."""
+    extra = _get(row, "extra") or {}
+    names = [row_investor] if (row_investor := _get(row, "investor")) else []
+    names += [a for a in extra.get("investor_aliases") or [] if a and a not in names]
+    return names
+
+
+def _get(row, name):
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
+def features(row, doc_hash: str) -> Feat:
+    """Features of a mention row (a mapping or a row object with the mentions columns)."""
+    names, parents = set(), set()
+    for n in record_names(row):
+        k, p = _name_info(n)
+        names |= k
+        parents |= p
+    investor = _get(row, "investor")
+    lead = company_key(investor) if investor else ""
+    tags, stems, sentences = set(), set(), set()
+    for ev in _get(row, "evidence") or []:
+        text = ev.get("text") if isinstance(ev, dict) else ev
+        if text:
+            t, s, h = _sentence(text)
+            tags |= t
+            stems |= s
+            sentences.add(h)
+    own_words = {w[:5] for n in record_names(row) for w in _WORD.findall(n.lower())}
+    tags -= names
+    city = _get(row, "city")
+    sector = _get(row, "sector")
+    d = _get(row, "date")
+    stage = _get(row, "stage")
+    return Feat(
+        id=_get(row, "id"), doc=_get(row, "document_id"),
+        canon=(doc_hash, _get(row, "ordinal")), names=frozenset(names), lead=lead,
+        parents=frozenset(parents - names), country=_get(row, "investor_country"),
+        region=_get(row, "region"), city=_place(city) if city else None,
+        sector=sector if sector and sector != "other" else None,
+        usd=_get(row, "amount_usd") or None, jobs=_get(row, "jobs") or None,
+        day=_day(d) if d else None, rank=STAGES.index(stage) if stage in STAGES else 0,
+        tags=frozenset(tags), stems=frozenset(stems - own_words),
+        sentences=frozenset(sentences), project_id=_get(row, "project_id"),
+        block=_get(row, "block"), company_id=_get(row, "company_id"))
+
+
+# --- blocking keys -------------------------------------------------------------------------
+
+def _first_token(lead: str) -> str | None:
+    for tok in lead.split():
+        if tok not in _GENERIC:
+            return tok if len(tok) >= 5 else None
+    return None
+
+
+def own_keys(f: Feat) -> set[str]:
+    """Keys of one mention by itself: its company names and their parents, a distinctive
+    first word (spelling variants), quoted names with the sector, and for an investor known
+    only by description its country, region and sector."""
+    keys: set[str] = set()
+    if f.names:
+        keys |= {"n:" + k for k in f.names | f.parents}
+        tok = _first_token(f.lead)
+        if tok:
+            keys.add("f:" + tok)
+    elif f.country and f.region and f.sector:
+        keys.add(f"u:{f.country}|{f.region}|{f.sector}")
+    for t in f.tags:
+        keys.add(f"t:{t}|{f.sector or '-'}")
+    return keys
+
+
+def joint_venture_groups(feats: list[Feat]) -> list[list[Feat]]:
+    """Records of one article that look like one undertaking reported once per partner
+    (different investors, and the same evidence sentence, amount or jobs): they get a key
+    of their own so that they are compared, without tying every company an article names
+    into one block."""
+    named = sorted((f for f in feats if f.names), key=lambda f: f.canon)
+    parent = {f.id: f.id for f in named}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, a in enumerate(named):
+        for b in named[i + 1:]:
+            if a.names & b.names:
+                continue
+            alike = bool(a.sentences & b.sentences) or (
+                a.usd is not None and a.usd == b.usd) or (a.jobs is not None and a.jobs == b.jobs)
+            if alike:
+                parent[find(a.id)] = find(b.id)
+    groups: dict[int, list[Feat]] = {}
+    for f in named:
+        groups.setdefault(find(f.id), []).append(f)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def document_keys(feats: list[Feat]) -> dict[int, set[str]]:
+    """Keys of every mention of ONE document (its own keys plus joint-venture keys)."""
+    out = {f.id: own_keys(f) for f in feats}
+    for group in joint_venture_groups(feats):
+        key = f"j:{group[0].canon[0]}:{min(f.canon[1] for f in group)}"
+        for f in group:
+            out[f.id].add(key)
+    return out
