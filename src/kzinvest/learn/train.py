@@ -147,13 +147,18 @@ def folds(items: list, k: int, seed: int = 13) -> list[list]:
     return [order[i::k] for i in range(k)]
 
 
-def cross_validate(real: list[Prepared], extra: list[Prepared], k: int = 5, settings=None):
+def cross_validate(real: list[Prepared], extra: list[Prepared], k: int = 5, settings=None, calibrate=True):
     """Out-of-fold predictions for every real article: each is scored by models that never
     saw it (the extra corpora are always in training)."""
     predictions = []
     for fold in folds(real, k):
         held = {id(p) for p in fold}
-        models = fit([p for p in real if id(p) not in held] + extra, settings)
+        rest = [p for p in real if id(p) not in held]
+        models = fit(rest + extra, settings)
+        if calibrate and "candidate" in models:
+            # Calibrated on the training folds' own out-of-fold records, never on this fold.
+            inner = cross_validate(rest, extra, k=3, settings=settings, calibrate=False)
+            models["candidate"].spec["calibration"] = calibration(inner)
         predictions.extend(predict(fold, models))
     return predictions
 
@@ -213,10 +218,9 @@ def train_and_write(folder: Path, k: int = 5, texts: Path | None = None, log=pri
     if not real:
         raise SystemExit("no real-news texts found (tests/real/texts or KZINVEST_REAL_TEXTS): "
                          "collect them first, see tests/real/README.md")
-    predictions = cross_validate(real, dev + own, k=k)
-    cv = score(predictions)
+    cv = score(cross_validate(real, dev + own, k=k))
     models = fit(real + dev + own)
-    models["candidate"].spec["calibration"] = calibration(predictions)
+    models["candidate"].spec["calibration"] = calibration(cross_validate(real, dev + own, k=k, calibrate=False))
     fitted = score(predict(real, models))
     meta = {"corpus_version": corpus_version(real + dev + own), "real_articles": len(real),
             "dev_articles": len(dev), "own_articles": len(own), "folds": k,
