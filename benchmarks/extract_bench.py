@@ -1,102 +1,108 @@
-"""Extraction speed and memory, side by side with a plain natasha pipeline.
+"""Extraction speed and memory end to end, as a user runs it, side by side with a natasha peer.
 
-Builds a corpus of at least 1,000 articles by cycling the dev articles (../shared/dev, when
-present) and our own test articles (tests/data), then times in one process, models loaded once:
-  * kzinvest: the full extraction (cleaning, grammars, NER on candidate sentences, assembly);
-  * natasha: NewsNERTagger + MoneyExtractor over whole articles (where a user would start).
-Peak memory is measured per engine in a fresh child process (ru_maxrss).
+Files in, JSON Lines out, each engine a fresh process (interpreter start, model loading, reading
+and decoding files counted):
+  * kzinvest — `kzinvest extract FOLDER --jsonl --out FILE` (decoding, cleaning, grammars, NER on
+    candidate sentences, learned decisions), in one process and with `--jobs 2`;
+  * natasha — a script that reads the same files and runs NewsNERTagger + MoneyExtractor over
+    each whole text, writing one JSON line per article (where a user of natasha would start).
+The corpus is the real pages (tests/real/texts) repeated to --articles files; where they are
+absent, the seed and our own articles. Peak memory is the largest process's ru_maxrss. Each engine runs --rounds times, alternating; its best run counts.
 
     python benchmarks/extract_bench.py [--articles 1000] [--rounds 2]
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DEV = ROOT.parent / "shared" / "dev" / "articles"
-OWN = ROOT / "tests" / "data" / "articles"
+SOURCES = [ROOT / "tests" / "real" / "texts", ROOT.parent / "shared" / "dev" / "articles",
+           ROOT / "tests" / "data" / "articles"]
+KZINVEST = [str(Path(sys.executable).with_name("kzinvest"))]
 
-
-def corpus(n: int):
-    from kzinvest.sources.files import iter_documents
-    from kzinvest.model import Document
-    paths = [str(p) for folder in (SHARED_DEV, OWN) if folder.exists() for p in sorted(folder.iterdir())]
-    docs = [d for d in iter_documents(paths) if isinstance(d, Document)]
-    if not docs:
-        sys.exit("no articles found")
-    return [docs[i % len(docs)] for i in range(n)]
-
-
-# Wall time with the numeric libraries held to one thread (the parent sets OPENBLAS_NUM_THREADS=1),
-# so neither engine borrows a second core; each engine runs twice, alternating, and its best run
-# counts, so a neighbour's load on this shared machine does not decide which looks faster.
-clock = time.perf_counter
-
-
-def run_kzinvest(docs) -> float:
-    from kzinvest.pipeline import extract_document
-    extract_document(docs[0])           # load models once, outside the timing
-    start = clock()
-    for doc in docs:
-        extract_document(doc)
-    return clock() - start
-
-
-def run_natasha(docs) -> float:
-    from natasha import Doc, MoneyExtractor, MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
-    segmenter, emb = Segmenter(), NewsEmbedding()
-    tagger, money = NewsNERTagger(emb), MoneyExtractor(MorphVocab())
-    warm = Doc(docs[0].text)
-    warm.segment(segmenter)
-    warm.tag_ner(tagger)                # same warm-up as kzinvest gets
-    start = clock()
-    for d in docs:
-        doc = Doc(d.text)
+PEER = r'''
+import json, sys
+from pathlib import Path
+from natasha import Doc, MoneyExtractor, MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
+segmenter, emb = Segmenter(), NewsEmbedding()
+tagger, money = NewsNERTagger(emb), MoneyExtractor(MorphVocab())
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for path in sorted(Path(sys.argv[1]).iterdir()):
+        text = path.read_bytes().decode("utf-8", "replace")
+        doc = Doc(text)
         doc.segment(segmenter)
         doc.tag_ner(tagger)
-        list(money(d.text))
-    return clock() - start
+        orgs = [s.text for s in doc.spans if s.type == "ORG"]
+        amounts = [m.fact.amount for m in money(text)]
+        out.write(json.dumps({"source": str(path), "orgs": orgs, "amounts": amounts}, ensure_ascii=False) + "\n")
+'''
 
 
-def child(engine: str, n: int) -> None:
-    docs = corpus(n)
-    seconds = (run_kzinvest if engine == "kzinvest" else run_natasha)(docs)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    chars = sum(len(d.text) for d in docs)
-    print(json.dumps({"engine": engine, "articles": n, "seconds": seconds, "peak_mb": peak_mb,
-                      "chars": chars}))
+def build_corpus(folder: Path, n: int) -> tuple[str, int]:
+    for source in SOURCES:
+        files = sorted(p for p in source.glob("*") if p.is_file()) if source.exists() else []
+        if files:
+            break
+    else:
+        sys.exit("no articles found")
+    chars = 0
+    for i in range(n):
+        src = files[i % len(files)]
+        shutil.copyfile(src, folder / f"{i:06d}{src.suffix}")
+        chars += len(src.read_bytes().decode("utf-8", "replace"))
+    return str(source.relative_to(ROOT.parent) if ROOT.parent in source.parents else source), chars
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=2, help="alternating runs per engine; the best counts")
-    ap.add_argument("--child", choices=["kzinvest", "natasha"])
     args = ap.parse_args()
-    if args.child:
-        child(args.child, args.articles)
-        return
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    results: dict[str, dict] = {}
-    for _ in range(args.rounds):
-        for engine in ("kzinvest", "natasha"):
-            out = subprocess.run([sys.executable, __file__, "--child", engine, "--articles", str(args.articles)],
-                                 capture_output=True, text=True, check=True, env=env)
-            run = json.loads(out.stdout.strip().splitlines()[-1])
-            if engine not in results or run["seconds"] < results[engine]["seconds"]:
-                results[engine] = run
-    print(f"corpus: {args.articles} articles, {results['kzinvest']['chars'] / 1e6:.2f} M characters")
-    for engine, r in results.items():
-        print(f"{engine:9s} {args.articles / r['seconds']:8.1f} articles/s   peak memory {r['peak_mb']:6.0f} MB")
-    ratio = results["natasha"]["seconds"] / results["kzinvest"]["seconds"]
-    print(f"speed ratio kzinvest / natasha: {ratio:.2f}x")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "articles"
+        folder.mkdir()
+        origin, chars = build_corpus(folder, args.articles)
+        peer = Path(tmp) / "peer.py"
+        peer.write_text(PEER, encoding="utf-8")
+        out = str(Path(tmp) / "out.jsonl")
+        engines = {
+            "natasha NER + MoneyExtractor": [sys.executable, str(peer), str(folder), out],
+            "kzinvest extract": [*KZINVEST, "extract", str(folder), "--jsonl", "--out", out],
+            "kzinvest extract --jobs 2": [*KZINVEST, "extract", str(folder), "--jsonl", "--out", out, "--jobs", "2"],
+        }
+        best: dict[str, tuple[float, float]] = {}
+        for _ in range(args.rounds):
+            for name, cmd in engines.items():
+                # a fresh measuring process per run, so ru_maxrss is this engine's alone
+                probe = subprocess.run([sys.executable, "-c", _PROBE, *cmd], env=env, check=True,
+                                       capture_output=True, text=True)
+                seconds, peak = map(float, probe.stdout.split())
+                if name not in best or seconds < best[name][0]:
+                    best[name] = (seconds, peak)
+    print(f"corpus: {args.articles} files from {origin}, {chars / 1e6:.2f} M characters; files in, JSON Lines out")
+    for name, (seconds, peak) in best.items():
+        print(f"{name:30s} {args.articles / seconds:7.1f} articles/s  {seconds:6.1f} s  peak memory {peak:5.0f} MB")
+    one = best["kzinvest extract"][0]
+    print(f"kzinvest / natasha, one process: {best['natasha NER + MoneyExtractor'][0] / one:.2f}x")
+    print(f"kzinvest --jobs 2 / one process: {one / best['kzinvest extract --jobs 2'][0]:.2f}x")
+
+
+# Runs a command and prints its wall time and the peak resident memory of the largest process it
+# ran (with --jobs, the parent or one worker; forked workers share the parent's loaded models).
+_PROBE = r'''
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+seconds = time.perf_counter() - start
+print(seconds, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+'''
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from collections import Counter
 
 from kzinvest.extract import cues
 from kzinvest.extract.sectors import sector_scores
-from kzinvest.extract.stages import stage_of
 from kzinvest.model import STAGES
 
 STEM = 6                        # letters kept of a word
@@ -127,7 +126,7 @@ def stage_features(c) -> dict[str, float]:
     r, u, infos = c.record, c.undertaking, c.infos
     f: dict[str, float] = {f"rule={r.stage}": 1.0}
     for info in u.sentences:
-        s = info.stage or stage_of(info.sent.text)
+        s = info.stage
         if s:
             tag = "past" if info.past else "bg" if info.background else "own"
             f[f"{tag}={s}"] = 1.0

@@ -17,6 +17,16 @@ def _rows(name: str) -> list[list[str]]:
 def table(name: str) -> tuple[tuple[re.Pattern, tuple[str, ...]], ...]:
     """Each row: a stem matched at a word start in lower-cased text, then its values."""
     return tuple(
-        (re.compile(r"(?<![\w-])" + row[0].strip()), tuple(v.strip() for v in row[1:]))
+        (re.compile(WORD_START + row[0].strip()), tuple(v.strip() for v in row[1:]))
         for row in _rows(name)
     )
+
+
+WORD_START = r"(?<![\w-])"
+
+
+def alternation(patterns: list[re.Pattern]) -> re.Pattern:
+    """Many table rows as one regex, the word-start check made once per position rather than once
+    per row (the same matches, several times faster on long tables)."""
+    bodies = [p.pattern[len(WORD_START):] if p.pattern.startswith(WORD_START) else p.pattern for p in patterns]
+    return re.compile(WORD_START + "(?:" + "|".join(f"(?:{b})" for b in bodies) + ")")

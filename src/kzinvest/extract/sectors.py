@@ -5,16 +5,16 @@ from collections import Counter
 from functools import lru_cache
 import re
 
-from kzinvest.extract.lexicon import table
+from kzinvest.extract.lexicon import alternation, table
 
 
 @lru_cache(maxsize=1)
 def _groups() -> tuple[tuple[str, int, re.Pattern], ...]:
     """Stems of one sector and weight joined into one alternation (about 40 searches, not 260)."""
-    rows: dict[tuple[str, int], list[str]] = {}
+    rows: dict[tuple[str, int], list[re.Pattern]] = {}
     for pattern, (sector, weight) in table("sectors.csv"):
-        rows.setdefault((sector, int(weight)), []).append(f"(?:{pattern.pattern})")
-    return tuple((sector, weight, re.compile("|".join(stems))) for (sector, weight), stems in rows.items())
+        rows.setdefault((sector, int(weight)), []).append(pattern)
+    return tuple((sector, weight, alternation(patterns)) for (sector, weight), patterns in rows.items())
 
 
 def sector_scores(text: str, weight: float = 1.0) -> Counter:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kzinvest.extract.lexicon import table
+from kzinvest.extract.lexicon import alternation, table
 from kzinvest.model import STAGES
 
 # A cue inside a clause about plans ("планируется ввести", "будет запущен") is a promise.
@@ -15,11 +15,10 @@ _FUTURE = re.compile(r"\b(планиру\w*|намерен\w*|будет|буд�
 @lru_cache(maxsize=1)
 def _by_stage() -> tuple[tuple[str, re.Pattern], ...]:
     """One alternation per stage, furthest stage first: five searches a sentence, not eighty."""
-    rows: dict[str, list[str]] = {}
+    rows: dict[str, list[re.Pattern]] = {}
     for pattern, (stage,) in table("stages.csv"):
-        rows.setdefault(stage, []).append(f"(?:{pattern.pattern})")
-    return tuple((stage, re.compile("|".join(rows[stage])))
-                 for stage in reversed(STAGES) if stage in rows)
+        rows.setdefault(stage, []).append(pattern)
+    return tuple((stage, alternation(rows[stage])) for stage in reversed(STAGES) if stage in rows)
 
 
 def stage_of(text: str) -> str | None:
