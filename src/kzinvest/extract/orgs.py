@@ -66,6 +66,7 @@ _LATIN_STOP = {
     "USD", "EUR", "RUB", "CNY", "KZT", "GBP", "EXPO", "IT", "VK", "OK", "TV", "PR", "CEO", "GDP", "FDI",
     "Telegram", "WhatsApp", "Facebook", "Instagram", "YouTube", "TikTok", "Twitter", "X", "I", "II", "III",
     "IV", "V", "VI", "MW", "GW", "KW", "Pro", "Plus", "Max", "Ctrl", "Enter", "Ctrl+Enter", "COVID",
+    "FEED", "Pre-FEED", "FID", "Show", "Error",
     "ESG", "PPP", "SPV", "EPC", "LNG", "AI", "ID", "SMS", "PDF", "Online", "News", "Photo",
     "TEU", "MWh", "GWh", "kWh", "MWp", "CO2", "HSE", "R&D", "B2B", "ISO", "GMP", "HACCP", "LEED",
     "BREEAM", "Tier", "III", "IV", "PET", "LED", "GPS", "SCADA",
@@ -83,7 +84,11 @@ _ROLE_IN_NAME = [
 _ROLE_BEFORE = [
     ("media", re.compile(r"((?<![а-яё])иа|сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"
                          r"телеканал\w*|портал\w*|источник:?|со ссылкой на)\s*[«\"“]?\s*$")),
-    ("brand", re.compile(r"(марк[иаю]|марок|бренд\w*|модел[иьяей]\w*|сет[ьи]|сетью|автомобил\w+)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
+    ("brand", re.compile(r"(марк[иаю]|марок|бренд\w*|модел[иьяей]\w*|сет[ьи]|сетью|автомобил\w+|трактор\w*|"
+                         r"комбайн\w*|грузовик\w*)\s*(—|-|–|:)?\s*[«\"“]?\s*$")),
+    # "на форуме «ErtysInvest 2014»", "выставки TransLogistica", "партии Nur Otan": an event or a
+    # party named, not a company.
+    ("event", re.compile(r"(форум\w*|выставк\w*|конференци\w*|фестивал\w*|саммит\w*|парти[яиюей])\s*[«\"“]?\s*$")),
     ("customer", re.compile(r"(для|покупател\w*|клиент\w*|потребител\w*|заказчик\w* продукции)"
                             r"(\s+[а-яё]+){0,6}\s+(компаний|предприятий|комбинатов|заводов|холдингов)"
                             r"(\s+[а-яё]+){0,2}\s*(—|-|–|:)?\s*[«\"“]?\s*$")),

@@ -205,8 +205,12 @@ def _in_dateline(text: str, org) -> bool:
 
 
 def _dateline(sentence: str) -> bool:
-    """"Астана, 3 июня 2024": the place an agency files from, not a project's place."""
-    return len(sentence) < 50 and bool(_YEAR.search(sentence))
+    """"Астана, 3 июня 2024", "НУР-СУЛТАН, 8 июн — Sputnik.": the place and outlet an agency
+    files from, not a project's place or investor."""
+    return len(sentence) < 50 and bool(_YEAR.search(sentence) or _DAY_MONTH.search(sentence))
+
+
+_DAY_MONTH = re.compile(r"\b\d{1,2}\s+(янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя|дек)", re.I)
 
 
 _MIDDLE_CAPITAL = re.compile(r"(?<=[\s«\"(])[A-ZА-ЯЁ][\w-]+")
@@ -310,7 +314,7 @@ def _attribute(infos: list[SentenceInfo]):
     return investors, owner, others, owner_all
 
 
-_NEVER_INVESTORS = {"agency", "media", "place", "parent", "employer", None}
+_NEVER_INVESTORS = {"agency", "media", "event", "place", "parent", "employer", None}
 
 
 def _roled_entities(infos: list[SentenceInfo], known: list[Entity]) -> list[Entity]:
