@@ -35,9 +35,14 @@ def _norm(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+# Characters XML cannot hold: lxml parses them but then fails to move text that contains
+# them (drop_tree raises ValueError). They are invisible, so they go before parsing.
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
 def _to_bytes(html: str) -> bytes:
     # lxml refuses str input that carries an XML encoding declaration.
-    return html.encode("utf-8", errors="replace")
+    return _XML_BAD.sub("", html).encode("utf-8", errors="replace")
 
 
 def _parse(html: str):

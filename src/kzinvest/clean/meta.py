@@ -13,6 +13,7 @@ from datetime import date
 
 from kzinvest.clean.html import html_to_text
 from kzinvest.clean.junk import has_date, strip_junk
+from kzinvest.limits import TimeLimitExceeded, run_with_limit
 from kzinvest.model import Document
 
 __all__ = ["clean_document", "normalise_date", "find_dateline"]
@@ -127,7 +128,22 @@ def guess_title(text: str) -> str | None:
 def clean_document(source: str, raw: str, content_type: str = "text", title: str | None = None,
                    url: str | None = None, published: str | None = None,
                    encoding: str | None = None) -> Document:
-    """Clean one decoded input into a Document (see the module docstring)."""
+    """Clean one decoded input into a Document (see the module docstring).
+
+    Runs under the per-document time limit (kzinvest.limits): a page that takes longer
+    raises InputError(source, "cleaning took longer than ...")."""
+    from kzinvest.sources.errors import InputError   # (sources imports this module)
+    try:
+        return run_with_limit(_clean, source, raw, content_type, title, url, published,
+                              encoding, what="cleaning")
+    except TimeLimitExceeded as exc:
+        raise InputError(source, str(exc)) from None
+    except RecursionError:
+        raise InputError(source, "document too deeply nested") from None
+
+
+def _clean(source: str, raw: str, content_type: str, title: str | None, url: str | None,
+           published: str | None, encoding: str | None) -> Document:
     meta: dict = {}
     if content_type == "html":
         main, meta = html_to_text(raw, url)

@@ -101,12 +101,17 @@ _SENT_END = re.compile(r"[.!?…]\s|\n")
 _CLAUSE_SEP = re.compile(r"[,;]\s+(?:а|но|после|тогда|ещё|еще|однако|на пике|во время|в период|при том что|тогда как|хотя)\s|;", re.I)
 
 
+# No single project employs more (the whole workforce of Kazakhstan is about 9 million); a
+# larger figure is a misread, and would overflow a 32-bit column in PostgreSQL.
+MAX_JOBS = 10_000_000
+
+
 def _count(m: re.Match) -> int | None:
     if m.group("bare"):
         return 1000
     mult = 1000.0 if m.group("mult") else 1.0
     num = parse_number(m.group("num"), has_multiplier=bool(m.group("mult")))
-    if num is None:
+    if num is None or not num * mult <= MAX_JOBS:     # also NaN/inf from 400-digit numbers
         return None
     return int(round(num * mult))
 

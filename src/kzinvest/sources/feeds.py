@@ -69,8 +69,12 @@ def iter_feed_bytes(source: str, data: bytes, fetch_pages: bool = True, **fetch_
                 page_error = f"{type(exc).__name__}: {exc}"
         html = _entry_html(entry)
         if html.strip():
-            doc = clean_document(item_source, html, "html", title=title, url=link,
-                                 published=published)
+            try:
+                doc = clean_document(item_source, html, "html", title=title, url=link,
+                                     published=published)
+            except InputError as err:
+                yield err
+                continue
             if doc.text.strip():
                 yield doc
                 continue

@@ -118,7 +118,10 @@ def _finish(doc: Document) -> Document | InputError:
 
 
 def _one_text(path: str, text: str, enc: str, content_type: str) -> Document | InputError:
-    return _finish(clean_document(path, text, content_type, encoding=enc))
+    try:
+        return _finish(clean_document(path, text, content_type, encoding=enc))
+    except InputError as err:       # too slow or too deeply nested to clean
+        return err
 
 
 def _json_item(source: str, obj: object, enc: str, where: str, report_as: str) -> Document | InputError:
@@ -138,8 +141,11 @@ def _json_item(source: str, obj: object, enc: str, where: str, report_as: str) -
         value = obj.get(key)
         return str(value) if value not in (None, "") and not isinstance(value, (dict, list)) else None
 
-    doc = clean_document(source, raw, ctype, title=opt("title"), url=opt("url"),
-                         published=opt("published") or opt("date"), encoding=enc)
+    try:
+        doc = clean_document(source, raw, ctype, title=opt("title"), url=opt("url"),
+                             published=opt("published") or opt("date"), encoding=enc)
+    except InputError as err:
+        return InputError(report_as, f"{where}: {err.reason}")
     if isinstance(doc, Document):
         doc.path = report_as   # records name the file given on the command line (SPEC.md)
     return _finish(doc)

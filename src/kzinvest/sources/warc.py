@@ -50,8 +50,11 @@ def _record_document(path: str, record) -> Document | InputError | None:
         text, enc = decode_bytes(body, charset)
     except InputError as err:
         return err.with_source(uri)
-    doc = clean_document(uri, text, "text" if "text/plain" in ctype.lower() else "html",
-                         url=uri if uri.startswith("http") else None, encoding=enc)
+    try:
+        doc = clean_document(uri, text, "text" if "text/plain" in ctype.lower() else "html",
+                             url=uri if uri.startswith("http") else None, encoding=enc)
+    except InputError as err:     # too slow or too deeply nested to clean: this record only
+        return err
     if not doc.text.strip():
         return InputError(uri, "no article text found")
     return doc
