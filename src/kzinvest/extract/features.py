@@ -130,14 +130,35 @@ def stage_features(c) -> dict[str, float]:
         if s:
             tag = "past" if info.past else "bg" if info.background else "own"
             f[f"{tag}={s}"] = 1.0
-        for k in stems(info.sent.text, "W"):
-            f[k] = 1.0
+        f.update(stems(info.sent.text, "W"))
+        f.update(verb_forms(info.sent.text, "V"))
     for info in infos[:2]:                      # the headline and lead say how far it has come
         if info.stage:
             f[f"lead={info.stage}"] = 1.0
-        for k in stems(info.sent.text, "T"):
-            f[k] = 1.0
+        f.update(stems(info.sent.text, "T"))
+        f.update(verb_forms(info.sent.text, "U"))
     return f
+
+
+# Russian verb endings say whether a thing was done, has been done or will be: "построили",
+# "построен" and "построит" share a stem but not a stage.
+_FORMS = (
+    ("past", re.compile(r"л(?:а|о|и)?(?:сь|ся)?$")),
+    ("done", re.compile(r"(?:ен|ён|ена|ено|ены|ан|ана|ано|аны|ыт|ыта|ыто|ыты|ит[аоы])$")),
+    ("will", re.compile(r"(?:ит|ят|ет|ут|ют|ат|ется|ится|ются|ятся|ать|ить|еть|ять)$")),
+)
+
+
+def verb_forms(text: str, prefix: str) -> Counter:
+    out: Counter = Counter()
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 5:
+            continue
+        for form, pattern in _FORMS:
+            if pattern.search(word):
+                out[f"{prefix}{form}{zlib.crc32(word[:STEM].encode()) % BUCKETS}"] = 1.0
+                break
+    return out
 
 
 # ---------------------------------------------------------------- which figure is this project's

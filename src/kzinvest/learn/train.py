@@ -26,8 +26,8 @@ from kzinvest.learn.match import field_matches, match, options
 # Regularisation and decision thresholds, chosen by cross-validation on the real corpus.
 SETTINGS = {
     "candidate": {"C": 0.3, "threshold": 0.4},
-    "sector": {"C": 1.0},
-    "stage": {"C": 0.5},
+    "sector": {"C": 2.0},
+    "stage": {"C": 2.0},
     "amount": {"C": 0.5, "threshold": 0.4},
     "jobs": {"C": 0.5, "threshold": 0.4},
 }
