@@ -85,6 +85,55 @@ def client(live):
         yield c
 
 
+@pytest.fixture(scope="session")
+def pg_web_store():
+    """The same hand-made registry on PostgreSQL (KZINVEST_TEST_PG): a fresh database for the
+    session, dropped at the end. Skipped without a server unless KZINVEST_REQUIRE_ALL=1."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from kzinvest.registry.store import normalise_url
+
+    base = os.environ.get("KZINVEST_TEST_PG")
+    if not base:
+        if os.environ.get("KZINVEST_REQUIRE_ALL") == "1":
+            pytest.fail("KZINVEST_TEST_PG is not set but KZINVEST_REQUIRE_ALL=1")
+        pytest.skip("PostgreSQL tests need KZINVEST_TEST_PG")
+    admin_url = make_url(normalise_url(base))
+    name = f"kzinvest_web_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    store = open_store(admin_url.set(database=name).render_as_string(hide_password=False),
+                       today=dataset.TODAY)
+    store.ids = dataset.build(store)
+    yield store
+    store.close()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_live(pg_web_store):
+    """A read-only server over the PostgreSQL registry."""
+    with LiveServer(create_app(pg_web_store, tokens=[])) as srv:
+        srv.ids = pg_web_store.ids
+        yield srv
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def any_live(request):
+    """The read-only server on SQLite, then on PostgreSQL."""
+    if request.param == "sqlite":
+        srv = request.getfixturevalue("live")
+        srv.ids = request.getfixturevalue("ids")
+        return srv
+    return request.getfixturevalue("pg_live")
+
+
 @pytest.fixture
 def writable(tmp_path):
     """A fresh store and a server with a token, for tests that change data."""

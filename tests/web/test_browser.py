@@ -125,3 +125,80 @@ def test_article_markup_never_executes(page, live, ids, artifacts):
     assert any(dataset.XSS_SCRIPT in t for t in page.locator(".article mark").all_inner_texts())
     page.screenshot(path=str(artifacts / "xss-escaped.png"), full_page=True)
     assert seen["dialogs"] == [] and seen["errors"] == []
+
+
+# --- every page, every stored text field, hostile -----------------------------------------------
+
+PAYLOADS = [
+    "<script>window.__xss=11</script>", '<img src=x onerror="window.__xss=12">',
+    '<svg onload="window.__xss=13"></svg>', '"><script>window.__xss=14</script>',
+    "'><img src=x onerror=window.__xss=15>", "</title><script>window.__xss=16</script>",
+    "</textarea></style><script>window.__xss=17</script>", "{{7*7}}${7*7}<%= 7*7 %>",
+    '<iframe srcdoc="<script>parent.__xss=18</script>"></iframe>',
+    '<a href="javascript:window.__xss=19">ссылка</a>', "\u202e<b>перевёрнуто</b>",
+]
+EVIL = " ".join(PAYLOADS)
+
+
+@pytest.fixture(scope="module")
+def hostile_live(tmp_path_factory):
+    """A registry whose every stored text field carries markup, served read-only."""
+    from kzinvest.model import Document, Record
+    from kzinvest.registry.store import open_store
+    from kzinvest.web.app import create_app
+
+    from .conftest import LiveServer
+
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'h.db'}", today=dataset.TODAY)
+    sentence = f"Компания {PAYLOADS[0]} построит завод в Павлодаре за 10 млн долларов."
+    text = f"{sentence}\n\nЕщё {EVIL}.\n\nВ области привлечено 5 млрд тенге {PAYLOADS[1]}."
+    doc = Document(source=f"{PAYLOADS[5]}.txt", text=text, title=f"Заголовок {EVIL}",
+                   url="javascript:window.__xss=20", published="2025-06-01")
+    recs = [Record(source=doc.source, investor=f"{PAYLOADS[3]} Evil {PAYLOADS[4]}",
+                   investor_country="CN", region="KZ-55", city=PAYLOADS[2], sector="metallurgy",
+                   amount=1e7, currency="USD", amount_usd=1e7, jobs=10, stage="memorandum",
+                   date="2025-06-01", evidence=[sentence], product=PAYLOADS[6], capacity=PAYLOADS[7],
+                   investor_aliases=[PAYLOADS[8]]),
+            Record(source=doc.source, kind="indicator", region="KZ-55", sector="other",
+                   amount=5e9, currency="KZT", amount_usd=1e7, date="2025-06-01",
+                   evidence=[f"В области привлечено 5 млрд тенге {PAYLOADS[1]}."])]
+    out = store.add_document(doc, records=recs)
+    with LiveServer(create_app(store, tokens=[])) as srv:
+        srv.project_id = sorted(out.projects_touched)[0]
+        srv.document_id = out.document_id
+        yield srv
+    store.close()
+
+
+def test_no_stored_text_ever_executes_on_any_page(page, hostile_live, artifacts):
+    import httpx
+    from urllib.parse import quote
+
+    seen = _watch(page)
+    base = hostile_live.url
+    companies = httpx.get(base + "/api/companies").json()["items"]
+    paths = ["/", "/projects", f"/projects/{hostile_live.project_id}", "/companies",
+             *[f"/companies/{c['id']}" for c in companies], "/regions", "/regions/KZ-55",
+             "/indicators", "/docs", f"/projects?q={quote(PAYLOADS[0])}",
+             f"/companies?q={quote(PAYLOADS[3])}", f"/projects/{quote(PAYLOADS[1])}",
+             f"/regions/{quote(PAYLOADS[0])}", f"/nowhere/{quote(PAYLOADS[2])}",
+             f"/projects?sort={quote(PAYLOADS[3])}&country={quote(PAYLOADS[4])}"]
+    for lang in ("ru", "en"):
+        for path in paths:
+            page.goto(base + path + ("&" if "?" in path else "?") + f"lang={lang}")
+            page.wait_for_load_state("load")
+            for link in page.locator("a").all()[:60]:
+                href = link.get_attribute("href") or ""
+                assert not href.lower().lstrip().startswith("javascript:"), (path, href)
+            assert page.evaluate("typeof window.__xss") == "undefined", path
+            assert "49" not in page.locator("body").inner_text().split("7*7")[0][-3:]
+    page.goto(f"{base}/projects/{hostile_live.project_id}")
+    for sel in ("#project-title", "#fields a", ".article mark"):
+        if page.locator(sel).count():
+            page.hover(sel)
+    body = page.locator("body").inner_text()
+    assert PAYLOADS[0] in body and "{{7*7}}" in body           # shown as text, verbatim
+    assert page.locator("main script, main img, main svg, main iframe").count() == 0
+    page.screenshot(path=str(artifacts / "hostile-project.png"), full_page=True)
+    assert seen["dialogs"] == [] and seen["errors"] == []
+    assert page.evaluate("typeof window.__xss") == "undefined"

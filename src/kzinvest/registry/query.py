@@ -45,17 +45,25 @@ def _company_dicts(s: Session, companies: list[Company]) -> list[dict]:
              "projects_count": counts.get(c.id, 0)} for c in companies]
 
 
+def _contains(text_: str) -> str:
+    """A LIKE pattern matching `text_` anywhere, its own wildcards escaped (escape "\\");
+    NUL, which PostgreSQL text cannot hold, dropped."""
+    text_ = text_.replace("\x00", "")
+    return "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def list_companies(store, q: str | None = None, limit: int = 50, offset: int = 0) -> dict:
     with store.read() as s:
         stmt = select(Company)
         if q:
             from kzinvest.normalise.names import company_key
-            like = f"%{q.lower()}%"
+            like = _contains(q.lower())        # "%" and "_" in q are literal characters
             key = company_key(q)
             matching = select(CompanyAlias.company_id).where(
-                or_(func.lower(CompanyAlias.alias).like(like),
-                    CompanyAlias.key.like(f"%{key}%") if key else False))
-            stmt = stmt.where(or_(Company.id.in_(matching), func.lower(Company.name).like(like)))
+                or_(func.lower(CompanyAlias.alias).like(like, escape="\\"),
+                    CompanyAlias.key.like(_contains(key), escape="\\") if key else False))
+            stmt = stmt.where(or_(Company.id.in_(matching),
+                                  func.lower(Company.name).like(like, escape="\\")))
         total = s.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = s.scalars(stmt.order_by(Company.name, Company.id).limit(limit).offset(offset)).all()
         return {"items": _company_dicts(s, list(rows)), "total": total}

@@ -23,7 +23,7 @@ from kzinvest.web.i18n import region_codes
 
 router = APIRouter(prefix="/api", default_response_class=UTF8JSONResponse)
 
-MAX_ID = 2**62
+MAX_ID = 2**31 - 1          # ids are 32-bit integers on PostgreSQL: a larger one is a 404/422, not a 500
 MAX_OFFSET = 10_000_000
 MAX_LIMIT = 500
 SORT_KEYS = ("amount_usd", "date", "last_seen", "first_seen", "jobs", "investor", "id", "health")
@@ -328,6 +328,24 @@ AUTH_ERRORS = {401: {"model": Error, "description": "missing or wrong token"},
                403: {"model": Error, "description": "write API disabled (no token configured)"}}
 
 
+def matching_token(given: str, tokens: list[str]) -> str | None:
+    """The configured token equal to `given`, or None, in constant time: every token is
+    compared (no early exit), each as a SHA-256 digest (equal lengths: not even a token's
+    length leaks), with hmac.compare_digest."""
+    digest = hashlib.sha256(given.encode("utf-8", "surrogatepass")).digest()
+    match = None
+    for tok in tokens:
+        if hmac.compare_digest(digest, hashlib.sha256(tok.encode()).digest()) and given:
+            match = tok
+    return match
+
+
+def bearer_header_ok(header: bytes, tokens: list[str]) -> bool:
+    """An `Authorization: Bearer <token>` header value naming a configured token."""
+    scheme, _, value = header.decode("latin-1").strip().partition(" ")
+    return scheme.lower() == "bearer" and matching_token(value.strip(), tokens) is not None
+
+
 def require_token(creds: HTTPAuthorizationCredentials | None = Depends(bearer),
                   ctx: WebContext = Depends(get_ctx)) -> str:
     """Returns who is writing ("token:<8 hex of its sha256>")."""
@@ -335,9 +353,9 @@ def require_token(creds: HTTPAuthorizationCredentials | None = Depends(bearer),
         raise HTTPException(403, "The write API is disabled: no token is configured on this server "
                                  "(start it with --token or set KZINVEST_TOKENS).")
     given = creds.credentials if creds and creds.scheme.lower() == "bearer" else ""
-    for tok in ctx.tokens:
-        if given and hmac.compare_digest(given.encode(), tok.encode()):
-            return "token:" + hashlib.sha256(tok.encode()).hexdigest()[:8]
+    match = matching_token(given, ctx.tokens)
+    if match is not None:
+        return "token:" + hashlib.sha256(match.encode()).hexdigest()[:8]
     raise HTTPException(401, "A valid 'Authorization: Bearer <token>' header is required.",
                         headers={"WWW-Authenticate": "Bearer"})
 

@@ -23,7 +23,6 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kzinvest.web.i18n import pick_lang
 
 HERE = Path(__file__).resolve().parent
 
@@ -226,20 +225,12 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
     app.include_router(feeds.router)
     app.include_router(pages.router)
 
-    @app.middleware("http")
-    async def remember_language(request: Request, call_next):
-        response = await call_next(request)
-        lang = request.query_params.get("lang")
-        if lang and pick_lang(lang) == lang and request.cookies.get("lang") != lang:
-            response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if response.headers.get("content-type", "").startswith("text/html"):
-            # Defence in depth behind Jinja2 autoescaping: no inline or foreign scripts run.
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-        return response
+    # Security headers, request size limits and the language cookie (web/guard.py).
+    from kzinvest.web.guard import GuardMiddleware
+    ctx = app.state.kz
+    app.add_middleware(GuardMiddleware, upload_limit=api.MAX_UPLOAD,
+                       authorized=lambda header: bool(ctx.tokens)
+                       and api.bearer_header_ok(header, ctx.tokens))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

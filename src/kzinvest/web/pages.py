@@ -245,7 +245,7 @@ def projects(request: Request, ctx: WebContext = Depends(get_ctx)):
 
 @router.get("/projects/{project_id}")
 def project(project_id: str, request: Request, ctx: WebContext = Depends(get_ctx)):
-    pid = _int(project_id, 0, 0, 2**62) if project_id.isdigit() else 0
+    pid = _int(project_id, 0, 0, 2**31 - 1) if project_id.isdigit() else 0
     p = ctx.q.get_project(ctx.store, pid) if pid else None
     if p is None:
         return error_page(request, 404, Translator(lang_of(request))("not_found"))
@@ -274,7 +274,7 @@ def companies(request: Request, ctx: WebContext = Depends(get_ctx)):
 
 @router.get("/companies/{company_id}")
 def company(company_id: str, request: Request, ctx: WebContext = Depends(get_ctx)):
-    cid = _int(company_id, 0, 0, 2**62) if company_id.isdigit() else 0
+    cid = _int(company_id, 0, 0, 2**31 - 1) if company_id.isdigit() else 0
     c = ctx.q.get_company(ctx.store, cid) if cid else None
     if c is None:
         return error_page(request, 404, Translator(lang_of(request))("not_found"))
