@@ -119,7 +119,7 @@ def _print_table(records, stream=None) -> None:
 
 
 def _register_optional() -> None:
-    for module in ("kzinvest.registry.cli", "kzinvest.web.cli"):
+    for module in ("kzinvest.registry.cli", "kzinvest.web.cli", "kzinvest.backup"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:
