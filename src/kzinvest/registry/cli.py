@@ -83,9 +83,16 @@ def ingest(inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSO
            db: Db = None,
            progress: Annotated[Optional[bool], typer.Option(
                "--progress/--no-progress", help="Progress bar (default: when stderr is a terminal).")] = None,
-           workers: Annotated[int, typer.Option(help="Parallel extraction workers "
-                                                "(with --engine dask).")] = 1,
-           engine: Annotated[str, typer.Option(help="local or dask.")] = "local") -> None:
+           workers: Annotated[int, typer.Option(
+               min=1, help="Worker processes of a Dask LocalCluster started on this machine "
+               "(more than 1, or --engine dask).")] = 1,
+           engine: Annotated[str, typer.Option(help="local (this process) or dask (a cluster: "
+                                               "--dask, else a LocalCluster of --workers).")] = "local",
+           dask: Annotated[Optional[str], typer.Option(
+               "--dask", help="Address of a running Dask scheduler (tcp://HOST:8786): documents "
+               "are read, cleaned and extracted on its workers and written here.")] = None,
+           batch: Annotated[int, typer.Option(
+               min=1, help="Documents per write transaction on a cluster.")] = 100) -> None:
     """Store articles once each, extract their records and fold them into projects."""
     store = _store(db)
     show = sys.stderr.isatty() if progress is None else progress
@@ -93,8 +100,10 @@ def ingest(inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSO
     def report(source: str, reason: str) -> None:
         err.print(f"{source}: {reason}", markup=False)
 
+    cluster = dict(dask=dask, batch=batch) if dask or engine == "dask" or workers > 1 else {}
     try:
-        s = store.ingest(inputs, progress=show, on_error=report, workers=workers, engine=engine)
+        s = store.ingest(inputs, progress=show, on_error=report, workers=workers, engine=engine,
+                         **cluster)
         deliveries = _notify_webhooks(store, s.new_project_ids)
     finally:
         store.close()
@@ -105,6 +114,9 @@ def ingest(inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSO
               f"{s.documents_failed} failed; records: {s.records} "
               f"(+{s.indicators} indicators); projects: {s.projects_new} new, "
               f"{s.projects_updated} updated; {s.seconds:.1f} s", markup=False)
+    if getattr(s, "workers", 0):
+        out.print(f"cluster: {s.workers} workers, {s.units} units, {s.extracted} extracted; "
+                  f"worker time {s.read_s + s.extract_s:.1f} s, database {s.write_s:.1f} s", markup=False)
     if s.documents_failed:
         raise typer.Exit(1)
 

@@ -109,15 +109,14 @@ def ingest(store, inputs: Iterable[str], progress: bool = False,
            on_error: Callable[[str, str], None] | None = None,
            workers: int = 1, engine: str = "local", batch: int = 1) -> "IngestSummary":
     """Ingest every input; each document in its own transaction (or `batch` documents per
-    transaction: fewer commits, the same projects)."""
+    transaction: fewer commits, the same projects). In this process: on a Dask cluster,
+    the store's ingest calls registry/distributed.py instead (`workers`, `engine` are
+    accepted here for the callers of the old in-process engine and ignored)."""
     summary = IngestSummary()
     t0 = time.perf_counter()
     created: set[int] = set()
     updated: set[int] = set()
     items = iter_inputs(inputs)
-    if engine == "dask" and workers > 1:
-        from kzinvest.registry.parallel import extract_parallel
-        items = extract_parallel(items, extract, workers)
     bar = progress_bar(progress)
     task = None
     if bar:

@@ -42,7 +42,14 @@ class Store(Database):
         return _documents.add_documents(self, items, extract)
 
     def ingest(self, inputs, progress: bool = False, **kw):
+        """In this process; on a Dask cluster (registry/distributed.py) with `dask=ADDRESS`,
+        `engine="dask"` or `workers` > 1."""
+        if kw.get("dask") or kw.get("engine") == "dask" or kw.get("workers", 1) > 1:
+            from kzinvest.registry.distributed import ingest_distributed
+            return ingest_distributed(self, inputs, address=kw.pop("dask", None),
+                                      progress=progress, **kw)
         from kzinvest.registry.ingest import ingest
+        kw.pop("dask", None)
         return ingest(self, inputs, progress=progress, **kw)
 
     def reextract(self, progress: bool = False, **kw):
