@@ -321,6 +321,8 @@ COMMANDS = (ingest, reextract, edit, projects, project, stats, export, companies
 def register(app: typer.Typer) -> None:
     for fn in COMMANDS:
         app.command(name=fn.__name__)(fn)
+    from kzinvest.watch import register as register_watch    # `kzinvest watch FEED...`
+    register_watch(app)
 
 
 def make_app() -> typer.Typer:

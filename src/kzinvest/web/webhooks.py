@@ -128,8 +128,11 @@ def _post(hook: Webhook, body: bytes) -> tuple[int | None, str | None]:
         return None, f"{type(e).__name__}: {e}"
 
 
-def notify_new_projects(projects: Iterable[dict[str, Any]], hooks: list[Webhook] | None = None) -> list[Delivery]:
-    """POST each hook the subset of ``projects`` matching its filter (no POST if none match)."""
+def notify_new_projects(projects: Iterable[dict[str, Any]], hooks: list[Webhook] | None = None,
+                        event: str = "projects.new") -> list[Delivery]:
+    """POST each hook the subset of ``projects`` matching its filter (no POST if none match).
+    ``event``: "projects.new", or "projects.updated" (`kzinvest watch`: projects that new
+    articles changed)."""
     hooks = load_webhooks() if hooks is None else hooks
     projects = list(projects)
     out = []
@@ -137,7 +140,7 @@ def notify_new_projects(projects: Iterable[dict[str, Any]], hooks: list[Webhook]
         hits = [p for p in projects if project_matches(p, hook.filter)]
         if not hits:
             continue
-        body = json.dumps({"event": "projects.new", "filter": hook.filter, "projects": hits},
+        body = json.dumps({"event": event, "filter": hook.filter, "projects": hits},
                           ensure_ascii=False, default=str).encode("utf-8")
         status, err = _post(hook, body)
         if err:
