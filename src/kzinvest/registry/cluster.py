@@ -10,8 +10,8 @@ the review queue.
    linkage reaches the threshold: linkage = prior + the best identity evidence between
    them (some investor or project name in common) + the MEAN context evidence over all
    pairs across them (place, sector, amount, dates agree); a pair across them that cannot
-   be one project (two records of one article by one investor, an analyst's "keep apart")
-   or whose context scores below the veto blocks the merge.
+   be one project (two records of one article by one investor, an analyst's "keep apart",
+   a hard contradiction: scoring.hard_contradiction) blocks the merge.
 3. Everything is ordered by the mentions' canonical identity (document content hash,
    record ordinal), never by database ids: the same mentions give the same clusters in
    whatever order they were stored. Blocks are resolved independently (no pair crosses
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kzinvest.registry.features import Feat
+from kzinvest.registry.features import Feat, assign_partners
 from kzinvest.registry.scoring import Model
 
 BUCKET_CAP = 120
@@ -90,6 +90,7 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
             ) -> Result:
     """Cluster `feats` (any order); `must`/`cannot` hold pairs of mention ids."""
     feats = sorted(feats, key=lambda f: f.canon)
+    assign_partners(feats)
     n = len(feats)
     pos = {f.id: i for i, f in enumerate(feats)}
     banned = {(min(pos[a], pos[b]), max(pos[a], pos[b])) for a, b in cannot
@@ -119,6 +120,7 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
     def linkage(ri: int, rj: int) -> float | None:
         a, b = members[ri][:LINK_CAP], members[rj][:LINK_CAP]
         best, total = float("-inf"), 0.0
+        named_a, named_b = set(), set()
         for i in a:
             for j in b:
                 p = pair(i, j)
@@ -126,6 +128,14 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
                     return None
                 best = max(best, p[0])
                 total += p[1]
+                if p[2]:
+                    named_a.add(i)
+                    named_b.add(j)
+        # every mention of one side names (or is named by) the other side: a partner's own
+        # article joins its joint venture, but two ventures that merely share a partner
+        # (a national company in many) stay apart
+        if len(named_a) < len(a) and len(named_b) < len(b):
+            return None
         return model.prior + best + total / (len(a) * len(b))
 
     for a, b in must:

@@ -64,22 +64,37 @@ class Feat:
     rank: int               # stage order
     tags: frozenset         # quoted names in the evidence: «Мирный», «Hyrasia One»
     stems: frozenset        # content words of the evidence (5-letter stems)
+    words: frozenset        # every evidence word as a company-key token (names in passing)
+    squash: str             # the investor's key without spaces ("kazminerals")
     sentences: frozenset    # hashes of the evidence sentences
     project_id: int | None = None
     block: int | None = None
     company_id: int | None = None
     carry: int | None = None   # the project a re-extracted record fed before
+    partners: frozenset = frozenset()   # names of its article's joint-venture partners
+    hubs: frozenset = frozenset()       # its names that are partners in several ventures
 
 
 @lru_cache(maxsize=65536)
 def _name_info(name: str) -> tuple[frozenset, frozenset]:
-    keys = set(links.name_keys(name))
-    for k in list(keys):
+    keys = _inflected(links.name_keys(name))
+    return keys, links.parents_of(keys)
+
+
+def _inflected(keys) -> frozenset:
+    """Keys plus their forms without a Russian case ending ("kazmunaigaza" -> "kazmunaigaz")."""
+    out = set(keys)
+    for k in keys:
         for end in _ENDINGS:
             if k.endswith(end) and len(k) - len(end) >= 4:
-                keys.add(k[: -len(end)])
+                out.add(k[: -len(end)])
                 break
-    return frozenset(keys), links.parents_of(frozenset(keys))
+    return frozenset(out)
+
+
+@lru_cache(maxsize=262144)
+def _word(w: str) -> str:
+    return company_key(w)
 
 
 @lru_cache(maxsize=65536)
@@ -95,9 +110,12 @@ def _day(d: str) -> int | None:
         return None
 
 
+_TOKEN = re.compile(r"[^\W_]{3,}")
+
+
 @lru_cache(maxsize=65536)
-def _sentence(text: str) -> tuple[frozenset, frozenset, int]:
-    """(tags, stems, hash) of one evidence sentence."""
+def _sentence(text: str) -> tuple[frozenset, frozenset, int, frozenset]:
+    """(tags, stems, hash, folded words) of one evidence sentence."""
     tags = set()
     for m in _QUOTED.finditer(text):
         raw = m.group(1).strip()
@@ -107,9 +125,16 @@ def _sentence(text: str) -> tuple[frozenset, frozenset, int]:
             continue
         key = company_key(raw)
         if key and len(key) >= 3 and not (links.name_keys(raw) and _is_agency(raw)):
-            tags.add(key)
+            tags |= _inflected({key})
     stems = {w[:5] for w in _WORD.findall(text.lower())}
-    return frozenset(tags), frozenset(stems - _STOP), stable_hash(" ".join(text.split()))
+    words = set()
+    for w in _TOKEN.findall(text):
+        k = _word(w)
+        if k:
+            words.add(k)
+            words |= _inflected({k})
+    return (frozenset(tags), frozenset(stems - _STOP), stable_hash(" ".join(text.split())),
+            frozenset(words))
 
 
 @lru_cache(maxsize=16384)
@@ -141,14 +166,15 @@ def features(row, doc_hash: str) -> Feat:
         parents |= p
     investor = _get(row, "investor")
     lead = company_key(investor) if investor else ""
-    tags, stems, sentences = set(), set(), set()
+    tags, stems, sentences, words = set(), set(), set(), set()
     for ev in _get(row, "evidence") or []:
         text = ev.get("text") if isinstance(ev, dict) else ev
         if text:
-            t, s, h = _sentence(text)
+            t, s, h, w = _sentence(text)
             tags |= t
             stems |= s
             sentences.add(h)
+            words |= w
     own_words = {w[:5] for n in record_names(row) for w in _WORD.findall(n.lower())}
     tags -= names
     city = _get(row, "city")
@@ -163,18 +189,28 @@ def features(row, doc_hash: str) -> Feat:
         sector=sector if sector and sector != "other" else None,
         usd=_get(row, "amount_usd") or None, jobs=_get(row, "jobs") or None,
         day=_day(d) if d else None, rank=STAGES.index(stage) if stage in STAGES else 0,
-        tags=frozenset(tags), stems=frozenset(stems - own_words),
+        tags=frozenset(tags), stems=frozenset(stems - own_words), words=frozenset(words),
+        squash=lead.replace(" ", ""),
         sentences=frozenset(sentences), project_id=_get(row, "project_id"),
         block=_get(row, "block"), company_id=_get(row, "company_id"))
 
 
 # --- blocking keys -------------------------------------------------------------------------
 
-def _first_token(lead: str) -> str | None:
+def first_token(lead: str, min_len: int = 5) -> str | None:
+    """The first word of a company key that names it (not "kazakhstan", "group" ...)."""
     for tok in lead.split():
         if tok not in _GENERIC:
-            return tok if len(tok) >= 5 else None
+            return tok if len(tok) >= min_len else None
     return None
+
+
+def prefix_key(squash: str) -> str | None:
+    """The first six letters of a company key without spaces ("KAZ Minerals" and "KAZ
+    Minerals Aktogay" both "kazmin"), unless they only say "Kazakhstan"."""
+    if len(squash) < 6 or any(squash.startswith(g) for g in _GENERIC if len(g) >= 6):
+        return None
+    return squash[:6]
 
 
 def own_keys(f: Feat) -> set[str]:
@@ -184,12 +220,17 @@ def own_keys(f: Feat) -> set[str]:
     keys: set[str] = set()
     if f.names:
         keys |= {"n:" + k for k in f.names | f.parents}
-        tok = _first_token(f.lead)
+        tok = first_token(f.lead)
         if tok:
             keys.add("f:" + tok)
+        pre = prefix_key(f.squash)
+        if pre:
+            keys.add("p:" + pre)
     elif f.country and f.region and f.sector:
         keys.add(f"u:{f.country}|{f.region}|{f.sector}")
-    for t in f.tags:
+    # Quoted names with the sector; a mention's own names join them, so that an article
+    # quoting «СИБУР» meets SIBUR's own mentions in that sector.
+    for t in f.tags | f.names:
         keys.add(f"t:{t}|{f.sector or '-'}")
     return keys
 
@@ -220,6 +261,34 @@ def joint_venture_groups(feats: list[Feat]) -> list[list[Feat]]:
     for f in named:
         groups.setdefault(find(f.id), []).append(f)
     return [g for g in groups.values() if len(g) > 1]
+
+
+def assign_partners(feats: list[Feat]) -> None:
+    """Set each mention's `partners`: the names of the other investors its article reports
+    on the same undertaking (joint_venture_groups). Partners always share a block, so the
+    mentions of any union of blocks give every mention its partners."""
+    by_doc: dict[int, list[Feat]] = {}
+    for f in feats:
+        f.partners = f.hubs = frozenset()
+        by_doc.setdefault(f.doc, []).append(f)
+    for doc_feats in by_doc.values():
+        if len(doc_feats) < 2:
+            continue
+        for group in joint_venture_groups(doc_feats):
+            for f in group:
+                f.partners = frozenset().union(*(g.names for g in group if g is not f))
+    # A company reported as a partner in two ventures with different partners (a national
+    # company in many) is a hub: sharing its name says little about sharing a project.
+    seen: dict[str, list[frozenset]] = {}
+    for f in feats:
+        if f.partners:
+            for k in f.names:
+                seen.setdefault(k, []).append(f.partners)
+    hubs = {k for k, ps in seen.items()
+            if any(not (p & q) for i, p in enumerate(ps) for q in ps[i + 1:])}
+    if hubs:
+        for f in feats:
+            f.hubs = f.names & hubs
 
 
 def document_keys(feats: list[Feat]) -> dict[int, set[str]]:

@@ -15,16 +15,18 @@ identity evidence between two groups of mentions and the mean of their context e
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import fuzz
 
 from kzinvest.normalise.names import keys_match
-from kzinvest.registry.features import Feat
+from kzinvest.registry.features import Feat, first_token
 
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("same", "linked", "fuzzy", "partner", "other", "unnamed", "half"),
+    "name": ("same", "hub", "linked", "family", "fuzzy", "mentioned", "partner", "other",
+             "unnamed", "half"),
     "tags": ("shared", "disjoint", "na"),
     "country": ("eq", "ne", "na"),
     "region": ("eq", "ne", "na"),
@@ -32,33 +34,35 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "sector": ("eq", "ne", "na"),
     "amount": ("same", "close", "revised", "far", "na"),
     "jobs": ("same", "close", "far", "na"),
-    "gap": ("near", "year", "years", "na"),
-    "order": ("ok", "back", "na"),
+    "time": ("near", "year", "year_back", "years", "years_back", "na"),
     "text": ("high", "mid", "low", "na"),
 }
 IDENTITY = ("name", "tags")
+# Name levels by which one mention points at the other's investor side.
+SUPPORT = ("same", "linked", "family", "fuzzy", "partner", "unnamed")
 CONTEXT = tuple(f for f in LEVELS if f not in IDENTITY)
 
 # The prior: log2(m/u) guesses before any fitting (also the smoothing prior of the fit).
 DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
-    "name": {"same": 3.0, "linked": 2.5, "fuzzy": 0.5, "partner": -1.0, "other": -5.0,
-             "unnamed": -1.0, "half": -4.0},
+    "name": {"same": 3.0, "hub": 0.0, "linked": 2.5, "family": 1.0, "fuzzy": 0.5, "mentioned": 0.0,
+             "partner": -1.0, "other": -5.0, "unnamed": -1.0, "half": -4.0},
     "tags": {"shared": 3.0, "disjoint": -0.5, "na": 0.0},
     "country": {"eq": 0.3, "ne": -1.0, "na": 0.0},
     "region": {"eq": 1.0, "ne": -3.0, "na": 0.0},
     "city": {"eq": 1.5, "ne": -3.0, "na": 0.0},
     "sector": {"eq": 0.8, "ne": -3.0, "na": 0.0},
-    "amount": {"same": 2.0, "close": 0.8, "revised": -0.5, "far": -4.0, "na": 0.0},
+    "amount": {"same": 2.0, "close": 0.8, "revised": -0.5, "far": -6.0, "na": 0.0},
     "jobs": {"same": 1.5, "close": 0.3, "far": -1.0, "na": 0.0},
-    "gap": {"near": 0.0, "year": 0.2, "years": -0.5, "na": 0.0},
-    "order": {"ok": 0.2, "back": -0.7, "na": 0.0},
+    "time": {"near": 0.0, "year": 0.2, "year_back": -0.5, "years": -0.5, "years_back": -1.2,
+             "na": 0.0},
     "text": {"high": 2.0, "mid": 0.7, "low": -0.7, "na": 0.0},
 }
 DEFAULT_PRIOR = -2.0
 # Merge two groups when their linkage (log2 odds) reaches THRESHOLD and no pair across them
-# scores below VETO; linkages within REVIEW_BAND of the threshold go to the review queue.
+# contradicts (hard_contradiction(), or context evidence below VETO); linkages within
+# REVIEW_BAND of the threshold go to the review queue.
 THRESHOLD = 0.0
-VETO = -1.0
+VETO = -99.0
 REVIEW_BAND = (-2.0, 2.0)
 
 NEAR_DAYS = 45
@@ -68,6 +72,33 @@ YEAR_DAYS = 730
 def _ratio(x: float, y: float) -> float:
     lo, hi = (x, y) if x <= y else (y, x)
     return hi / lo if lo > 0 else float("inf")
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _numbered_apart(a: str, b: str) -> bool:
+    """"ГРЭС-1" and "ГРЭС-2", "Фирма1" and "Фирма11": names that differ in a number."""
+    return _DIGITS.findall(a) != _DIGITS.findall(b)
+
+
+def _family(a: Feat, b: Feat) -> bool:
+    """One company named after the other ("KAZ Minerals" / "KAZ Minerals Aktogay", "Kia" /
+    "Kia Qazaqstan"): a group and its local company, or a namesake."""
+    short, long_ = sorted((a.squash, b.squash), key=len)
+    if len(short) >= 5 and long_.startswith(short):
+        return True
+    ta, tb = first_token(a.lead, 3), first_token(b.lead, 3)
+    return ta is not None and ta == tb
+
+
+def _mentions(a: Feat, b: Feat) -> bool:
+    """a's evidence names b's investor (quoted, or every word of its name): a partner, the
+    company a project company belongs to, a customer or contractor of the undertaking."""
+    if a.tags & b.names:
+        return True
+    toks = [t for t in b.lead.split() if len(t) >= 3]
+    return bool(toks) and all(t in a.words for t in toks) and len("".join(toks)) >= 5
 
 
 @lru_cache(maxsize=262144)
@@ -81,14 +112,27 @@ def levels(a: Feat, b: Feat) -> dict[str, str] | None:
     investors the article does not name."""
     same_doc = a.doc == b.doc
     if a.names and b.names:
-        if a.names & b.names:
-            name = "same"
+        shared = a.names & b.names
+        if shared:
+            # one company in two joint ventures with different partners (KMG with SIBUR on
+            # polyethylene, KMG with Tatneft on butadiene): the shared name says little
+            name = "hub" if shared <= (a.hubs | b.hubs) else "same"
         elif a.names & b.parents or b.names & a.parents:
             name = "linked"
-        elif a.lead and b.lead and _fuzzy(a.lead, b.lead):
-            name = "same" if keys_match(a.lead, b.lead) else "fuzzy"
-        else:
+        elif _numbered_apart(a.lead, b.lead):
             name = "partner" if same_doc else "other"
+        elif a.squash == b.squash or (a.lead and b.lead and keys_match(a.lead, b.lead)):
+            name = "same"
+        elif _family(a, b):
+            name = "family"
+        elif a.lead and b.lead and _fuzzy(a.lead, b.lead):
+            name = "fuzzy"
+        elif same_doc:
+            name = "partner"
+        elif _mentions(a, b) or _mentions(b, a):
+            name = "mentioned"
+        else:
+            name = "other"
         if same_doc and name in ("same", "fuzzy"):
             return None
     elif a.names or b.names:
@@ -101,9 +145,9 @@ def levels(a: Feat, b: Feat) -> dict[str, str] | None:
         name = "unnamed"
     out = {"name": name}
     if a.tags and b.tags:
-        out["tags"] = "shared" if a.tags & b.tags else "disjoint"
+        out["tags"] = "shared" if (a.tags - a.names) & (b.tags - b.names) else "disjoint"
     else:
-        out["tags"] = "shared" if (a.tags & b.names or b.tags & a.names) else "na"
+        out["tags"] = "na"
     for f, x, y in (("country", a.country, b.country), ("region", a.region, b.region),
                     ("sector", a.sector, b.sector)):
         out[f] = "na" if x is None or y is None else ("eq" if x == y else "ne")
@@ -123,19 +167,33 @@ def levels(a: Feat, b: Feat) -> dict[str, str] | None:
     else:
         out["jobs"] = "na"
     if a.day is not None and b.day is not None:
+        # how far apart the reports are, and whether the later one reports an earlier stage
+        # than a binding one before it (a launched plant "planned" again is another one)
         gap = abs(a.day - b.day)
-        out["gap"] = "near" if gap <= NEAR_DAYS else "year" if gap <= YEAR_DAYS else "years"
         early, late = (a, b) if (a.day, a.canon) <= (b.day, b.canon) else (b, a)
-        out["order"] = ("na" if gap <= NEAR_DAYS else
-                        "back" if late.rank < early.rank and early.rank >= 2 else "ok")
+        back = "_back" if late.rank < early.rank and early.rank >= 2 else ""
+        out["time"] = ("near" if gap <= NEAR_DAYS else
+                       ("year" if gap <= YEAR_DAYS else "years") + back)
     else:
-        out["gap"] = out["order"] = "na"
+        out["time"] = "na"
     if a.stems and b.stems:
         j = len(a.stems & b.stems) / len(a.stems | b.stems)
         out["text"] = "high" if j >= 0.35 else "mid" if j >= 0.15 else "low"
     else:
         out["text"] = "na"
     return out
+
+
+def hard_contradiction(lv: dict[str, str]) -> bool:
+    """Facts no pair of reports of one undertaking shows, whatever else agrees: amounts more
+    than four times apart, two different towns, or two regions without a project name in
+    common («Мирный» placed in two regions by two articles is still one wind farm). A pair
+    like this keeps its two groups apart (complete linkage on contradictions). Investors
+    known only by description ("турецкая компания") are told apart by nothing but the facts:
+    their reports must agree on a close amount as well."""
+    return (lv["amount"] == "far" or lv["city"] == "ne"
+            or (lv["region"] == "ne" and lv["tags"] != "shared")
+            or (lv["name"] == "unnamed" and lv["amount"] not in ("same", "close")))
 
 
 @dataclass
@@ -147,6 +205,7 @@ class Model:
     veto: float = VETO
     band: tuple[float, float] = REVIEW_BAND
     meta: dict = field(default_factory=dict)
+    hard: bool = True          # apply hard_contradiction()
 
     def split(self, lv: dict[str, str]) -> tuple[float, float]:
         """(identity, context) weight sums of a comparison."""
@@ -155,9 +214,13 @@ class Model:
         ctx = sum(w[f].get(lv[f], 0.0) for f in CONTEXT)
         return ident, ctx
 
-    def pair(self, a: Feat, b: Feat) -> tuple[float, float] | None:
+    def pair(self, a: Feat, b: Feat) -> tuple[float, float, bool] | None:
+        """(identity, context, names each other) or None when the two can never be one
+        project or contradict each other outright (hard_contradiction)."""
         lv = levels(a, b)
-        return None if lv is None else self.split(lv)
+        if lv is None or (self.hard and hard_contradiction(lv)):
+            return None
+        return (*self.split(lv), lv["name"] in SUPPORT or lv["tags"] == "shared")
 
     def score(self, a: Feat, b: Feat) -> float | None:
         """The pair's log2 odds of being one project (prior included)."""
@@ -170,7 +233,8 @@ class Model:
 
     def to_json(self) -> dict:
         return {"prior": self.prior, "threshold": self.threshold, "veto": self.veto,
-                "review_band": list(self.band), "weights": self.weights, **self.meta}
+                "hard_contradictions": self.hard, "review_band": list(self.band),
+                "weights": self.weights, **self.meta}
 
 
 WEIGHTS_FILE = "resolution_weights.json"
@@ -193,8 +257,10 @@ def model_from_json(data: dict) -> Model:
         if f in weights:
             weights[f].update({k: float(v) for k, v in lv.items() if k in LEVELS[f]})
     meta = {k: v for k, v in data.items()
-            if k not in ("prior", "threshold", "veto", "review_band", "weights")}
+            if k not in ("prior", "threshold", "veto", "review_band", "weights",
+                         "hard_contradictions")}
     return Model(weights=weights, prior=float(data.get("prior", DEFAULT_PRIOR)),
                  threshold=float(data.get("threshold", THRESHOLD)),
                  veto=float(data.get("veto", VETO)),
-                 band=tuple(data.get("review_band", REVIEW_BAND)), meta=meta)
+                 band=tuple(data.get("review_band", REVIEW_BAND)), meta=meta,
+                 hard=bool(data.get("hard_contradictions", True)))
