@@ -5,20 +5,22 @@ scheduler with workers on any hosts) or `--workers N` (a distributed.LocalCluste
     plan units (registry/units.py) ──submit──▶ read_task: read, decode, clean
                                   ◀─ident──── ident_task: content hashes, canonical URLs
     check the registry: stored?   ──submit──▶ extract_task: extract what is not stored
-    write in input order, `batch` ◀─results── documents and records
-    documents per transaction, resolved
-    (registry/documents.add_documents)
+    store in input order, `batch` ◀─results── documents and records
+    documents per transaction (bulk.store_batch), then resolve once (bulk.resolve_stored)
 
-- Only the client writes, in the order of the inputs, through the same write path as a
-  single-process ingest (documents.add_documents: store once by content hash and
-  canonical URL, mentions, indicators, companies, then resolution.Resolver over the blocks
-  the new mentions join). Resolution depends only on the stored mentions, so the
-  registry holds the same projects, events and companies as a single-process ingest of
-  the same inputs (tests/scale/test_distributed.py).
+- Only the client writes, in the order of the inputs, the same rows a single-process
+  ingest writes (companies are resolved in that order too), `batch` documents per
+  transaction in a few multi-row statements. Resolution runs once, after the load: the
+  whole-picture resolution (rebuild) when the load at least doubles the registry, else
+  the incremental one over the new mentions. Projects depend only on the stored mentions
+  (registry/resolution.py), so the registry holds the same projects, events and companies
+  as a single-process ingest of the same inputs (tests/scale/test_distributed.py).
+  While the load runs, its documents are stored but not yet in projects.
 - Faults: tasks are pure, so a task the scheduler runs again after its worker died
-  returns the same documents, and the client stores each document once. Every batch is
-  one transaction: a client killed at any point leaves whole documents, and running the
-  ingest again skips what is stored before extracting it (ident_task).
+  returns the same documents, and the client stores each document once (content hash,
+  canonical URL). Every batch is one transaction: a client killed at any point leaves
+  whole documents, and running the ingest again skips what is stored before extracting
+  it (ident_task) and resolves whatever the killed run left unresolved.
 - At most `window` units are in flight; results that arrive early wait for their turn,
   so the client's memory is bounded by the window, not the archive.
 - Workers load the extractor once each (parallel.ExtractorPlugin). Progress: the CLI's
@@ -37,8 +39,8 @@ from typing import Callable, Iterable
 from sqlalchemy import bindparam, select
 
 from kzinvest.model import Document as InDocument, Record
-from kzinvest.registry.documents import add_documents
-from kzinvest.registry.ingest import IngestSummary, _count, _error, progress_bar
+from kzinvest.registry.bulk import resolve_stored, store_batch
+from kzinvest.registry.ingest import IngestSummary, _error, progress_bar
 from kzinvest.registry.models import Document
 from kzinvest.registry.units import FILES_PER_UNIT, LINES_PER_UNIT, Unit, attach_bytes, plan
 
@@ -59,6 +61,8 @@ class ClusterSummary(IngestSummary):
     extract_s: float = 0.0           # summed over tasks: extraction
     write_s: float = 0.0             # client: database writes and resolution
     check_s: float = 0.0             # client: which documents are stored already
+    resolve_s: float = 0.0           # client: resolution after the load
+    resolved: str = "none"           # how: "rebuild" (whole picture) or "incremental"
     worker_memory: dict = field(default_factory=dict)    # worker -> resident bytes
     dashboard: str | None = None
 
@@ -124,7 +128,7 @@ def _run(client, store, units, progress, extract, on_error, batch, window, on_ba
               for p in u.paths[:1] if os.path.isfile(p)][:50]
     ship = bool(sample) and not all(client.run(sees_files, sample).values())
     run = uuid.uuid4().hex[:8]
-    writer = _Writer(store, summary, extract, on_error, batch, on_batch)
+    writer = _Writer(store, summary, on_error, batch, on_batch)
     bar = progress_bar(progress)
     task = bar.add_task("ingest", total=len(units), status="") if bar else None
     if bar:
@@ -237,14 +241,13 @@ def stored_items(store, idents: list) -> frozenset[int]:
 
 
 class _Writer:
-    """Items in input order to the registry, `batch` documents per transaction."""
+    """Items in input order to the registry, `batch` documents per transaction
+    (registry/bulk.py), resolved at the end."""
 
-    def __init__(self, store, summary: ClusterSummary, extract, on_error, batch, on_batch):
-        self.store, self.summary, self.extract = store, summary, extract
+    def __init__(self, store, summary: ClusterSummary, on_error, batch, on_batch):
+        self.store, self.summary = store, summary
         self.on_error, self.batch, self.on_batch = on_error, max(1, batch), on_batch
         self.buffer: list[tuple[InDocument, list[Record]]] = []
-        self.created: set[int] = set()
-        self.updated: set[int] = set()
 
     def status(self) -> str:
         s = self.summary
@@ -272,22 +275,28 @@ class _Writer:
     def flush(self) -> None:
         if not self.buffer:
             return
+        s = self.summary
         t0 = time.perf_counter()
         try:
-            outs = add_documents(self.store, self.buffer, self.extract)
+            out = store_batch(self.store, self.buffer)
         except Exception as exc:
             for doc, _ in self.buffer:
                 self.fail(doc.source, f"{type(exc).__name__}: {exc}")
-            outs = []
-        self.summary.write_s += time.perf_counter() - t0
-        _count(self.summary, outs, self.created, self.updated)
+        else:
+            s.documents_new += out.new
+            s.documents_duplicate += out.duplicate
+            s.records += out.records
+            s.indicators += out.indicators
+        s.write_s += time.perf_counter() - t0
         self.buffer.clear()
         if self.on_batch:
-            self.on_batch(self.summary)
+            self.on_batch(s)
 
     def finish(self) -> None:
+        """Resolve what this run (and any run killed before it) stored."""
         s = self.summary
-        created = self.created & self.store.existing_projects(self.created) if self.created else set()
-        s.projects_new = len(created)
-        s.new_project_ids = sorted(created)
-        s.projects_updated = len(self.updated - created)
+        res = resolve_stored(self.store)
+        s.resolve_s, s.resolved = res.seconds, res.how
+        s.projects_new = len(res.projects_new)
+        s.new_project_ids = sorted(res.projects_new)
+        s.projects_updated = len(res.projects_updated)

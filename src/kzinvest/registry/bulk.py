@@ -1,0 +1,157 @@
+"""Bulk loading for the cluster ingest: store many documents per transaction in a handful
+of statements, and resolve once after the load.
+
+`store_batch` writes a batch of extracted documents exactly as documents.add_documents
+does (same rows: documents.py's values, records.mention_row, the company of each mention
+resolved in input order by resolve.resolve_company), but with one duplicate query, one
+multi-row insert each for documents, mentions and indicators, and no resolution: the new
+mentions stay unresolved (`block` is NULL) until `resolve_stored`.
+
+`resolve_stored` resolves every unresolved mention in the registry, whoever stored it
+(an ingest killed before its end leaves some; the next one resolves them):
+- when they are at least as many as the resolved ones, with the whole-picture resolution
+  (rebuild.rebuild: keys, blocks by union-find, clustering per block, in chunks);
+- otherwise incrementally, `CHUNK` mentions per transaction, through the same
+  Resolver.index/resolve that a single-process ingest runs per document.
+Either way the projects are the registry's function of its mentions
+(registry/resolution.py), so they equal a single-process ingest's.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, func, insert, or_, select
+
+from kzinvest.model import Document as InDocument, Record
+from kzinvest.registry.models import Document, Indicator, Mention, Project, utcnow
+from kzinvest.registry.records import (canonical_url, content_hash, evidence_spans,
+                                       mention_row, usd_of)
+from kzinvest.registry.resolve import resolve_company
+
+CHUNK = 5000
+_D, _M, _P = Document.__table__, Mention.__table__, Project.__table__
+_INS_DOCS = insert(_D).returning(_D.c.id, sort_by_parameter_order=True)
+_INS_MENTIONS = insert(_M)
+_INS_INDICATORS = insert(Indicator.__table__)
+_SEL_DUPS = select(_D.c.content_hash, _D.c.canonical_url).where(
+    or_(_D.c.content_hash.in_(bindparam("h", expanding=True)),
+        _D.c.canonical_url.in_(bindparam("u", expanding=True))))
+_SEL_UNRESOLVED = select(_M.c.id).where(_M.c.block.is_(None)).order_by(_M.c.id)
+
+
+@dataclass
+class Stored:
+    new: int = 0
+    duplicate: int = 0
+    records: int = 0
+    indicators: int = 0
+
+
+@dataclass
+class Resolved:
+    mentions: int = 0
+    how: str = "none"                 # "rebuild" | "incremental" | "none"
+    projects_new: set[int] = field(default_factory=set)
+    projects_updated: set[int] = field(default_factory=set)
+    seconds: float = 0.0
+
+
+def store_batch(store, items: list[tuple[InDocument, list[Record]]]) -> Stored:
+    """Store the documents (duplicates skipped) and their records in one transaction."""
+    out = Stored()
+    keyed = [(doc, recs, content_hash(doc.text), canonical_url(doc.url)) for doc, recs in items]
+    with store.write() as s:
+        conn = s.connection()
+        hashes = sorted({k[2] for k in keyed})
+        urls = sorted({k[3] for k in keyed if k[3]}) or [""]
+        seen: set[str] = set()
+        for h, u in conn.execute(_SEL_DUPS, {"h": hashes, "u": urls}):
+            seen.add(h)
+            if u:
+                seen.add(u)
+        todo, rows = [], []
+        now = utcnow()
+        for doc, recs, h, curl in keyed:
+            if h in seen or (curl and curl in seen):
+                out.duplicate += 1
+                continue
+            seen.add(h)
+            if curl:
+                seen.add(curl)
+            rows.append(dict(source=doc.source, url=doc.url, content_hash=h, canonical_url=curl,
+                             title=doc.title, published=doc.published, text=doc.text,
+                             raw_text=doc.raw_text, content_type=doc.content_type or "text",
+                             encoding=doc.encoding, ingested_at=now, extracted_at=now))
+            todo.append((doc, recs))
+        if not rows:
+            return out
+        ids = conn.execute(_INS_DOCS, rows).scalars().all()
+        mentions, indicators = [], []
+        for doc_id, (doc, recs) in zip(ids, todo):
+            ref = _Ref(doc_id, doc.text, doc.published)
+            out.new += 1
+            for ordinal, rec in enumerate(recs):
+                if rec.kind == "indicator":
+                    indicators.append(dict(
+                        document_id=doc_id, ordinal=ordinal, region=rec.region,
+                        sector=rec.sector, amount=rec.amount, currency=rec.currency,
+                        amount_usd=usd_of(rec, doc.published), jobs=rec.jobs,
+                        date=rec.date or doc.published, evidence=evidence_spans(doc.text, rec)))
+                    out.indicators += 1
+                    continue
+                cid = resolve_company(s, store.companies, rec.investor, rec.investor_aliases,
+                                      rec.investor_country, rec.sector)
+                mentions.append(mention_row(ref, ordinal, rec, company_id=cid))
+                out.records += 1
+        if mentions:
+            conn.execute(_INS_MENTIONS, mentions)
+        if indicators:
+            conn.execute(_INS_INDICATORS, indicators)
+    return out
+
+
+@dataclass
+class _Ref:
+    """What mention_row needs of a stored document."""
+    id: int
+    text: str
+    published: str | None
+
+
+def resolve_stored(store, chunk: int = CHUNK) -> Resolved:
+    """Resolve every unresolved mention (see the module docstring)."""
+    out = Resolved()
+    t0 = time.perf_counter()
+    with store.read() as s:
+        todo = list(s.scalars(_SEL_UNRESOLVED))
+        resolved = s.scalar(select(func.count()).select_from(_M).where(_M.c.block.is_not(None)))
+        before = set(s.scalars(select(_P.c.id)))
+    out.mentions = len(todo)
+    if not todo:
+        return out
+    if len(todo) >= resolved:
+        out.how = "rebuild"
+        store.rebuild(who="ingest")
+        with store.read() as s:
+            out.projects_new = set(s.scalars(select(_P.c.id))) - before
+            for start in range(0, len(todo), 10000):
+                out.projects_updated |= set(s.scalars(
+                    select(_M.c.project_id).distinct().where(
+                        _M.c.id.in_(todo[start:start + 10000]))))
+        out.projects_updated &= before
+    else:
+        out.how = "incremental"
+        for start in range(0, len(todo), chunk):
+            ids = todo[start:start + chunk]
+            with store.write() as s:
+                conn = s.connection()
+                keys = store.resolver.index(conn, ids)
+                res = store.resolver.resolve(conn, ids, new_keys=keys)
+            out.projects_new |= res.projects_new
+            out.projects_updated |= res.projects_touched - res.projects_new
+            out.projects_new -= res.removed
+            out.projects_updated -= res.removed
+        out.projects_updated -= out.projects_new
+    out.seconds = time.perf_counter() - t0
+    return out
