@@ -17,7 +17,7 @@ from kzinvest.datafiles import data_path
 from kzinvest.extract import features as feats
 from kzinvest.model import Record
 
-MODELS = ("candidate", "sector", "stage", "amount", "jobs")
+MODELS = ("candidate", "sector", "stage", "amount", "jobs", "region")
 
 
 class Linear:
@@ -82,6 +82,7 @@ def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
             record.sector = models["sector"].best(feats.sector_features(c))[0]
         if "stage" in models:
             record.stage = models["stage"].best(feats.stage_features(c))[0]
+        _choose_region(c, models.get("region"))
         amount_at = _choose_amount(c, models.get("amount"))
         jobs_at = _choose_jobs(c, models.get("jobs"))
         record.confidence = round(_calibrated(p, accept), 3)
@@ -114,6 +115,23 @@ def _choose_amount(c, model):
     record.amount, record.currency = money.amount, money.currency
     record.amount_usd = usd_of(money.amount, money.currency, record.date)
     return money, info
+
+
+def _choose_region(c, model) -> None:
+    """Where the project is: one of the regions the article names, or none of them."""
+    if model is None:
+        return
+    options = feats.region_options(c)
+    scored = [(model.positive(f), region, place) for region, place, f in options]
+    best = max(scored, key=lambda t: t[0], default=None)
+    record = c.record
+    if best is None or best[0] < model.threshold:
+        record.region = record.city = None
+        return
+    _, region, place = best
+    if region != record.region:
+        record.region = region
+        record.city = place.city if place.kind in ("city", "zone") else None
 
 
 def _choose_jobs(c, model):
@@ -154,7 +172,8 @@ def _ground(c, amount_at, jobs_at) -> None:
             if hit:
                 use(name, *hit)
     if record.region:
-        for info in u.sentences:
+        own = {id(i) for i in u.sentences}
+        for info in sorted(c.infos, key=lambda i: id(i) not in own):     # the project's own first
             place = next((p for p in info.places if p.region == record.region), None)
             if place is not None:
                 use("region", place.start, place.end, info)

@@ -222,3 +222,62 @@ def _sentence_flags(info, entity, c) -> dict[str, float]:
         "shared": float(c.sentence_owners[info.sent.index] > 1), "in_title": float(info.sent.index == 0),
         "sentence_stage": float(bool(info.stage)),
     }
+
+
+_MET = re.compile(r"встрет|встреч|переговор|визит", re.I)
+
+
+def placed_by(info, place) -> bool:
+    from kzinvest.extract.projects import after_facility     # the assembler's own test
+    return after_facility(info, place)
+
+
+def region_options(c) -> list[tuple[str, object, dict[str, float]]]:
+    """(region, its first place mention in the article, features) for every Kazakh region the
+    article names: the project's own sentences, the headline, the article as a whole."""
+    u, infos = c.undertaking, c.infos
+    own = {id(i) for i in u.sentences}
+    seen: dict[str, dict] = {}
+    total = 0
+    for info in infos:
+        for p in info.places:
+            if not p.region or p.kind == "foreign":
+                continue
+            total += 1
+            entry = seen.setdefault(p.region, {"place": p, "f": Counter()})
+            f = entry["f"]
+            f["mentions"] += 1
+            f[f"kind_{p.kind}"] = 1.0
+            if id(info) in own:
+                f["own"] += 1
+                f[f"own_{p.kind}"] = 1.0
+                if info.facility:
+                    f["own_facility"] = 1.0
+            if info.sent.index == 0:
+                f["in_title"] = 1.0
+            if info.sent.index <= 2:
+                f["in_lead"] = 1.0
+            if info.meeting and _MET.search(info.sent.text) and not placed_by(info, p):
+                f["in_meeting"] += 1       # "встреча в Астане": where people met, not the plant
+            else:
+                f["placing"] += 1
+            if info.background:
+                f["in_background"] += 1
+            left = info.sent.text[max(0, p.start - info.sent.start - 30):p.start - info.sent.start]
+            for k in stems(left, "L"):
+                f[k] = 1.0
+    out = []
+    for region, entry in seen.items():
+        f = entry["f"]
+        if f["placing"] == 0:
+            continue         # named only as where people met (SPEC: that places no plant)
+        f["share"] = f["mentions"] / total
+        f["own"] = _log(f["own"])
+        f["mentions"] = _log(f["mentions"])
+        f["in_meeting"] = float(f["in_meeting"] > 0)
+        f["placing"] = _log(f["placing"])
+        f["in_background"] = float(f["in_background"] > 0)
+        f["rule_pick"] = float(region == c.record.region)
+        f["regions"] = _log(len(seen))
+        out.append((region, entry["place"], dict(f)))
+    return out

@@ -723,7 +723,7 @@ def _place(u: Undertaking, infos):
         for p in info.places:
             if not p.region or p.kind == "foreign":
                 continue
-            if info.meeting and not _after_facility(info, p):
+            if info.meeting and not after_facility(info, p):
                 continue
             if any(a <= p.start < b for a, b in relative):
                 continue   # ", где компания управляет Актогаем": existing assets, not this project
@@ -762,7 +762,7 @@ def _article_place(infos: list[SentenceInfo]):
         if info.background:
             continue
         for p in info.places:
-            if info.meeting and not (_after_facility(info, p) or _authority_of(info, p)):
+            if info.meeting and not (after_facility(info, p) or _authority_of(info, p)):
                 continue
             if p.region and p.kind != "foreign":
                 weight = 2 if info.sent.index == 0 else 1
@@ -786,7 +786,7 @@ def _authority_of(info: SentenceInfo, place) -> bool:
                                                       info.sent.text[max(0, offset - 20):offset], re.I))
 
 
-def _after_facility(info: SentenceInfo, place) -> bool:
+def after_facility(info: SentenceInfo, place) -> bool:
     """In "встреча в Астане ... завод в Семее" only Семей places the plant."""
     offset = place.start - info.sent.start
     window = info.sent.text[max(0, offset - 70):offset].lower()

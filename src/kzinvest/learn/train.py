@@ -30,6 +30,7 @@ SETTINGS = {
     "stage": {"C": 2.0},
     "amount": {"C": 0.5, "threshold": 0.4},
     "jobs": {"C": 0.5, "threshold": 0.4},
+    "region": {"C": 0.5, "threshold": 0.4},
 }
 MIN_COUNT = 3          # a feature seen in fewer training examples is left out of the model
 
@@ -82,6 +83,8 @@ def _examples(candidates, golds) -> dict[str, list]:
             ex["amount"].append((f, int(field_matches("amount", money.amount, g, money.currency))))
         for jobs, _, f in feats.jobs_options(c):
             ex["jobs"].append((f, int(field_matches("jobs", jobs.count, g))))
+        for region, _, f in feats.region_options(c):
+            ex["region"].append((f, int(region in options(g, "region"))))
     return ex
 
 
