@@ -33,6 +33,7 @@ SETTINGS = {
     "region": {"C": 0.5, "threshold": 0.4},
 }
 MIN_COUNT = 3          # a feature seen in fewer training examples is left out of the model
+PRUNE = 0.01           # weights smaller than this change no decision; left out, the model files stay small
 
 
 @dataclass
@@ -120,7 +121,7 @@ def fit_one(rows: list[tuple[dict, object]], C: float, threshold: float | None =
     weights = {}
     for col, fname in enumerate(names):
         w = [round(float(coef[k, col]), 4) for k in range(coef.shape[0])]
-        if any(abs(v) >= 1e-4 for v in w):
+        if any(abs(v) >= PRUNE for v in w):
             weights[str(fname)] = w
     spec = {"classes": [c.item() if hasattr(c, "item") else c for c in model.classes_],
             "intercept": [round(float(v), 4) for v in model.intercept_],
