@@ -122,11 +122,14 @@ class WebContext:
         self.cache = cache
         self.webhooks = webhooks      # None -> read from the environment when needed
         self.write_lock = threading.Lock()
+        self.responses = None         # web/microcache.ResponseCache, set by create_app
 
     def invalidate(self) -> None:
-        """After a write: drop every cached aggregate and recompute the overview's in the
-        background, so the next visitor does not pay for it."""
+        """After a write: drop every cached aggregate and response, and recompute the
+        overview's aggregates in the background, so the next visitor does not pay for them."""
         self.cache.clear()
+        if self.responses is not None:
+            self.responses.clear()
         if self.cache.ttl > 0:
             threading.Thread(target=_warm_ctx, args=(self,), daemon=True).start()
 
@@ -175,7 +178,7 @@ def _json_default(o: Any) -> Any:
 
 def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
                query: Any = None, webhooks: list | None = None,
-               cache_ttl: float | None = None) -> FastAPI:
+               cache_ttl: float | None = None, response_ttl: float | None = None) -> FastAPI:
     """Build the app.
 
     store     a ``kzinvest.registry.store.Store``; None opens ``open_store()`` ($KZINVEST_DB).
@@ -183,6 +186,8 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
     query     the query module (default ``kzinvest.registry.query``); tests may pass another.
     webhooks  a list of ``webhooks.Webhook``; None reads $KZINVEST_WEBHOOKS at ingest time.
     cache_ttl seconds aggregates are cached (default $KZINVEST_WEB_CACHE_TTL or 30).
+    response_ttl seconds anonymous GET responses are cached (default
+              $KZINVEST_WEB_RESPONSE_CACHE or 1; web/microcache.py).
     """
     if query is None:
         from kzinvest.registry import query as query  # noqa: PLW0127
@@ -203,6 +208,7 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
         # Compute the overview's aggregates in the background so the first visitor
         # does not pay for them.
         threading.Thread(target=_warm, args=(app,), daemon=True).start()
+        _limit_threads()
         yield
 
     app = FastAPI(
@@ -225,9 +231,13 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
     app.include_router(feeds.router)
     app.include_router(pages.router)
 
-    # Security headers, request size limits and the language cookie (web/guard.py).
+    # Inner: the micro-cache (web/microcache.py). Outer, so that cached responses carry
+    # them too: security headers, request size limits and the language cookie (web/guard.py).
     from kzinvest.web.guard import GuardMiddleware
+    from kzinvest.web.microcache import MicroCacheMiddleware, ResponseCache, ttl_from_env
     ctx = app.state.kz
+    ctx.responses = ResponseCache(ttl_from_env() if response_ttl is None else response_ttl)
+    app.add_middleware(MicroCacheMiddleware, cache=ctx.responses)
     app.add_middleware(GuardMiddleware, upload_limit=api.MAX_UPLOAD,
                        authorized=lambda header: bool(ctx.tokens)
                        and api.bearer_header_ok(header, ctx.tokens))
@@ -240,6 +250,20 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
         return pages.error_page(request, exc.status_code, str(exc.detail))
 
     return app
+
+
+def _limit_threads() -> None:
+    """Handlers are CPU-bound Python: more threads than a few only fight over the GIL, and
+    the event loop (which answers micro-cached requests itself) waits behind all of them.
+    KZINVEST_WEB_THREADS (default 4) caps the handlers running at once per process
+    (benchmarks/load.py: p50 under load about halves from anyio's default of 40)."""
+    try:
+        import anyio.to_thread
+        n = int(os.environ.get("KZINVEST_WEB_THREADS", "4"))
+        if n > 0:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = n
+    except Exception:  # pragma: no cover - best effort
+        logging.getLogger("kzinvest.web").exception("cannot limit handler threads")
 
 
 def _freeze_heap() -> None:
