@@ -13,6 +13,7 @@ from .test_sources import make_warc, pages, server  # noqa: F401  (fixture)
 def test_mixed_inputs_with_bad_ones(store, server, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.setattr("kzinvest.pipeline.extract_document", fake_extract.fake_extract)
     monkeypatch.setenv("KZINVEST_HTTP_TIMEOUT", "1")
+    monkeypatch.setenv("KZINVEST_FETCH_ALLOW", "127.0.0.0/8")   # the test server is on loopback
     warc = tmp_path / "crawl.warc.gz"
     make_warc(warc, pages(2), gz=True)
     notfeed = tmp_path / "broken.rss"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from kzinvest.model import Document as InDocument, Record
+from kzinvest.registry import faults
 from kzinvest.registry.documents import add_documents
 from kzinvest.registry.records import default_extract
 
@@ -124,9 +125,13 @@ def ingest(store, inputs: Iterable[str], progress: bool = False,
         task = bar.add_task("ingest", total=None, status="")
     buffer: list[tuple[InDocument, list[Record] | None]] = []
 
+    def write(*args):              # waits out a database restart; stops on a full disk
+        return faults.write_patiently(add_documents, *args,
+                                      stored=lambda: summary.documents_new)
+
     def fail(source, exc) -> None:
         summary.documents_failed += 1
-        err = _error(source, f"{type(exc).__name__}: {exc}"
+        err = _error(source, f"{type(exc).__name__}: {faults.one_line(exc)}"
                      if not isinstance(exc, ValueError) else exc)
         summary.errors.append(err)
         if on_error:
@@ -136,7 +141,11 @@ def ingest(store, inputs: Iterable[str], progress: bool = False,
         if not buffer:
             return
         try:
-            outs = add_documents(store, buffer, extract)
+            outs = write(store, buffer, extract)
+        except faults.StorageStop:
+            summary.documents_failed += len(buffer)
+            buffer.clear()
+            raise
         except Exception as exc:
             for doc, _ in buffer:
                 fail(doc.source, exc)
@@ -161,7 +170,10 @@ def ingest(store, inputs: Iterable[str], progress: bool = False,
             if batch <= 1:
                 try:
                     buffer.append((item, records))
-                    outs = add_documents(store, buffer, extract)
+                    outs = write(store, buffer, extract)
+                except faults.StorageStop:
+                    summary.documents_failed += 1
+                    raise
                 except Exception as exc:
                     buffer.clear()
                     fail(item.source, exc)
@@ -185,6 +197,10 @@ def ingest(store, inputs: Iterable[str], progress: bool = False,
             if len(buffer) >= batch:
                 flush()
         flush()
+    except faults.StorageStop as stop:             # registry/faults.py: one line, then stop
+        summary.errors.append(("database", str(stop)))
+        if on_error:
+            on_error("database", str(stop))
     finally:
         if bar:
             bar.stop()
