@@ -143,18 +143,16 @@ class _Decoder:
 
 def fetch(url: str, *, max_bytes: int = MAX_BYTES, max_decoded: int = MAX_DECODED,
           timeout: httpx.Timeout | float | None = None, deadline_s: float = DEADLINE_S,
-          client: httpx.Client | None = None, allow=None,
-          max_redirects: int = MAX_REDIRECTS) -> Fetched:
+          allow=None, max_redirects: int = MAX_REDIRECTS) -> Fetched:
     """GET `url`; raises FetchRefused(url, reason) when the policy forbids it and
-    FetchError(url, reason) for timeouts, HTTP errors, oversize bodies."""
+    FetchError(url, reason) for timeouts, HTTP errors, oversize bodies. `allow` replaces
+    KZINVEST_FETCH_ALLOW (CIDR blocks); every connection is made by guarded_client()."""
     _check_scheme(url, url)
     deadline = time.monotonic() + deadline_s
-    own = client is None
-    if own:
-        try:
-            client = guarded_client(timeout, deadline, allow)
-        except ValueError as exc:             # a bad KZINVEST_FETCH_ALLOW
-            raise FetchRefused(url, f"refused: {exc}") from None
+    try:
+        client = guarded_client(timeout, deadline, allow)
+    except ValueError as exc:                 # a bad KZINVEST_FETCH_ALLOW
+        raise FetchRefused(url, f"refused: {exc}") from None
     try:
         current = url
         for hop in range(max_redirects + 1):
@@ -179,8 +177,7 @@ def fetch(url: str, *, max_bytes: int = MAX_BYTES, max_decoded: int = MAX_DECODE
     except httpx.HTTPError as exc:
         raise FetchError(url, f"cannot fetch: {exc or type(exc).__name__}") from None
     finally:
-        if own:
-            client.close()
+        client.close()
 
 
 def _read(url: str, resp: httpx.Response, max_bytes: int, max_decoded: int,
