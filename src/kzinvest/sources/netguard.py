@@ -150,18 +150,6 @@ def _is_literal(name: str) -> bool:
         return False
 
 
-def check_host(host: str, allow: Iterable[Network] | None = None) -> str | None:
-    """Quick check of a URL's host before any request (literal addresses and names):
-    the refusal reason, or None. The connection itself is checked again."""
-    try:
-        resolve(host, 80, allowed_networks() if allow is None else allow)
-    except AddressRefused as exc:
-        return str(exc)
-    except httpcore.ConnectError:
-        return None            # reported as "cannot fetch" by the request itself
-    return None
-
-
 class DeadlineStream(httpcore.NetworkStream):
     """A network stream whose reads and writes never wait past a fixed deadline."""
 
