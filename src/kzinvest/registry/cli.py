@@ -1,6 +1,6 @@
 """Registry commands for the `kzinvest` CLI: register(app) adds ingest, reextract, edit,
-projects, project, stats, export and companies. Every command takes --db URL (default
-$KZINVEST_DB, else sqlite:///data/kzinvest.db)."""
+projects, project, stats, export, companies, resolve and review (cli_resolve.py). Every
+command takes --db URL (default $KZINVEST_DB, else sqlite:///data/kzinvest.db)."""
 from __future__ import annotations
 
 import json
@@ -199,7 +199,9 @@ def projects(region: Region = None, sector: Sector = None, country: Country = No
                 "status", "date", "src"):
         t.add_column(col, overflow="fold")
     for p in res["items"]:
-        t.add_row(str(p["id"]), p["investor"] or "—", p["investor_country"] or "",
+        others = [i["name"] for i in p["investors"][1:]]
+        t.add_row(str(p["id"]), (p["investor"] or "—") + (f" + {', '.join(others)}" if others
+                                                           else ""), p["investor_country"] or "",
                   p["region"] or "", p["city"] or "", p["sector"], _money(p["amount_usd"]),
                   str(p["jobs"] or ""), p["stage"], p["status"], p["date"] or "",
                   str(p["sources_count"]))
@@ -231,10 +233,21 @@ def project(project_id: Annotated[int, typer.Argument(help="Project id.")],
     for o in p.get("overrides", []):
         out.print(f"  override: {o['field']} = {o['value']!r} by {o['who']} at {o['at']}",
                   markup=False)
-    out.print("[bold]Timeline[/bold]")
-    for e in p["events"]:
-        out.print(f"  {e['date'] or '????-??-??'}  {e['stage']:12} document {e['document_id']}",
-                  markup=False)
+    out.print("[bold]Investors[/bold]")
+    for inv in p["investors"]:
+        countries = inv.get("countries")
+        extra = f"   (sources disagree: {', '.join(countries)})" if countries else ""
+        out.print(f"  {inv['role']:16} {inv['name']} ({inv['country'] or '?'}), "
+                  f"{inv['mentions']} mention(s){extra}", markup=False)
+    out.print("[bold]Timeline[/bold] (every report, in date order)")
+    for t in p["timeline"]:
+        amount = f"  {_money(t['amount'])} {t['currency'] or ''}" if t["amount"] else ""
+        rev = "  (revised)" if t["revision"] else ""
+        out.print(f"  {t['date'] or '????-??-??'}  {t['stage']:12} {t['investor'] or '—'}"
+                  f"{amount}{rev}  [{t['document_id']}] {t['url'] or t['source']}", markup=False)
+    for r in p["revisions"]:
+        out.print(f"  amount revised {r['date']}: {_money(r['previous'])} -> {_money(r['amount'])} "
+                  f"{r['currency']} (document {r['document_id']})", markup=False)
     out.print("[bold]Sources[/bold]")
     for src in p["sources"]:
         out.print(f"  [{src['document_id']}] {src['published'] or ''} {src['url'] or src['source']}"
@@ -315,7 +328,9 @@ def companies(q: Q = None, limit: int = 50, offset: int = 0, as_json: AsJson = F
     out.print(t)
 
 
-COMMANDS = (ingest, reextract, edit, projects, project, stats, export, companies)
+from kzinvest.registry.cli_resolve import resolve, review  # noqa: E402
+
+COMMANDS = (ingest, reextract, edit, projects, project, stats, export, companies, resolve, review)
 
 
 def register(app: typer.Typer) -> None:

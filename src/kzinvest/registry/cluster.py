@@ -97,7 +97,6 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
               if a in pos and b in pos}
     parent = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
-    cache: dict[tuple[int, int], tuple[float, float] | None] = {}
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -105,11 +104,18 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
             x = parent[x]
         return x
 
-    def pair(i: int, j: int):
+    full: dict[tuple[int, int], tuple | None] = {}
+
+    def compare(i: int, j: int):
         key = (i, j) if i < j else (j, i)
-        if key not in cache:
-            cache[key] = None if key in banned else model.pair(feats[key[0]], feats[key[1]])
-        return cache[key]
+        if key not in full:
+            full[key] = None if key in banned else model.compare(feats[key[0]], feats[key[1]])
+        return full[key]
+
+    def pair(i: int, j: int):
+        """(identity, context, support) or None (never one project, or contradicting)."""
+        c = compare(i, j)
+        return None if c is None or c[3] else c
 
     def union(ri: int, rj: int) -> int:
         root, other = (ri, rj) if ri < rj else (rj, ri)
@@ -146,11 +152,16 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
                 union(ri, rj)
 
     pairs = candidate_pairs(feats, keys_of)
-    scored = []
+    scored, contradicted = [], []
     for i, j in pairs:
-        p = pair(i, j)
-        if p is not None:
-            scored.append((-(model.prior + p[0] + p[1]), i, j))
+        c = compare(i, j)
+        if c is None:
+            continue
+        score = model.prior + c[0] + c[1]
+        if not c[3]:
+            scored.append((-score, i, j))
+        elif c[2] and score >= model.threshold:     # kept apart by a contradiction only
+            contradicted.append((score, i, j))
     scored.sort()
     lo = model.threshold + model.band[0]
     merged_at: list[tuple[float, int, int]] = []
@@ -189,5 +200,13 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
         link = linkage(ri, rj)
         if link is not None and lo <= link < model.threshold:
             uncertain.append((feats[i], feats[j], link, False))
+    # Pairs that look like one project but for one hard contradiction (an extractor that put
+    # the same wind farm in two regions): an analyst should see them.
+    for soft, i, j in sorted(contradicted, key=lambda x: (-x[0], x[1], x[2])):
+        ri, rj = find(i), find(j)
+        key = (min(ri, rj), max(ri, rj))
+        if ri != rj and key not in seen and soft >= model.threshold:
+            seen.add(key)
+            uncertain.append((feats[i], feats[j], soft, False))
     clusters = [[feats[i] for i in sorted(m)] for _, m in sorted(members.items())]
     return Result(clusters, uncertain)

@@ -24,8 +24,9 @@ _SEL = (select(_D.c.id, _D.c.action, _D.c.a_ref, _D.c.b_ref, _D.c.apart)
 
 
 def reference(investor: str | None, sector: str | None, doc_hash: str, ordinal: int) -> dict:
+    from kzinvest.registry.features import _key
     return {"hash": doc_hash, "ordinal": int(ordinal),
-            "investor": company_key(investor) if investor else "", "sector": sector or "other"}
+            "investor": _key(investor) if investor else "", "sector": sector or "other"}
 
 
 def ref_of(f: Feat, investor: str | None, sector: str | None) -> dict:

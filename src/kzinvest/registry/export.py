@@ -11,12 +11,21 @@ from kzinvest.registry.refdata import locate
 
 FORMATS = ("csv", "xlsx", "json", "geojson")
 # Flat columns for the spreadsheet formats; nested sources/events become counts and URLs.
-FLAT = ("id", *SPEC_FIELDS, "status", "company_id", "first_seen", "last_seen", "health",
-        "sources_count", "conflicts", "source_urls")
+FLAT = ("id", *SPEC_FIELDS, "investors", "status", "company_id", "first_seen", "last_seen",
+        "health", "sources_count", "conflicts", "revisions", "source_urls")
+
+
+def investors_text(p: dict) -> str:
+    """"China Power (CN, investor); Visor (KZ, partner)": every investor with its role."""
+    return "; ".join(f"{i['name']} ({', '.join(x for x in (i.get('country'), i['role']) if x)})"
+                     for i in p.get("investors") or [])
 
 
 def _flat(p: dict) -> dict:
     row = {k: p.get(k) for k in FLAT}
+    row["investors"] = investors_text(p)
+    row["revisions"] = "; ".join(f"{r['date']}: {r['previous']} -> {r['amount']} {r['currency']}"
+                                 for r in p.get("revisions") or [])
     row["conflicts"] = "; ".join(f"{k}: {' | '.join(map(str, v))}"
                                  for k, v in (p.get("conflicts") or {}).items())
     row["source_urls"] = " ".join(s.get("url") or s.get("source") or "" for s in p["sources"])
@@ -55,6 +64,8 @@ def to_geojson(projects) -> bytes:
         if pt is None:
             continue   # a project the articles do not place cannot go on a map
         props = {k: p.get(k) for k in ("id", *SPEC_FIELDS, "status", "health")}
+        props["investors"] = [{k: i.get(k) for k in ("name", "country", "role")}
+                              for i in p.get("investors") or []]
         props["located"] = pt[2]
         features.append({"type": "Feature", "geometry": {"type": "Point",
                                                          "coordinates": [pt[0], pt[1]]},

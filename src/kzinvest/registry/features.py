@@ -97,6 +97,11 @@ def _word(w: str) -> str:
     return company_key(w)
 
 
+@lru_cache(maxsize=131072)
+def _key(name: str) -> str:
+    return company_key(name)
+
+
 @lru_cache(maxsize=65536)
 def _place(city: str) -> str:
     return company_key(city)
@@ -123,7 +128,7 @@ def _sentence(text: str) -> tuple[frozenset, frozenset, int, frozenset]:
             continue
         if _NOT_A_TAG.search(text[max(0, m.start() - 30):m.start()]):
             continue
-        key = company_key(raw)
+        key = _key(raw)
         if key and len(key) >= 3 and not (links.name_keys(raw) and _is_agency(raw)):
             tags |= _inflected({key})
     stems = {w[:5] for w in _WORD.findall(text.lower())}
@@ -165,7 +170,7 @@ def features(row, doc_hash: str) -> Feat:
         names |= k
         parents |= p
     investor = _get(row, "investor")
-    lead = company_key(investor) if investor else ""
+    lead = _key(investor) if investor else ""
     tags, stems, sentences, words = set(), set(), set(), set()
     for ev in _get(row, "evidence") or []:
         text = ev.get("text") if isinstance(ev, dict) else ev
@@ -220,12 +225,14 @@ def own_keys(f: Feat) -> set[str]:
     keys: set[str] = set()
     if f.names:
         keys |= {"n:" + k for k in f.names | f.parents}
+        # spelling variants and a company's local firm ("KAZ Minerals Aktogay"), within a
+        # sector: across sectors they are hardly ever one undertaking, and these keys are broad
         tok = first_token(f.lead)
         if tok:
-            keys.add("f:" + tok)
+            keys.add(f"f:{tok}|{f.sector or '-'}")
         pre = prefix_key(f.squash)
         if pre:
-            keys.add("p:" + pre)
+            keys.add(f"p:{pre}|{f.sector or '-'}")
     elif f.country and f.region and f.sector:
         keys.add(f"u:{f.country}|{f.region}|{f.sector}")
     # Quoted names with the sector; a mention's own names join them, so that an article

@@ -122,8 +122,10 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
             for mid, k in conn.execute(_SEL_KEYS, {"ids": ids}):
                 keys_of.setdefault(mid, set()).add(k)
             feats = [resolver.feat(r) for r in rows]
-            must, cannot, _ = decisions.constraints(
-                decisions.load(conn, {r.doc_hash for r in rows}), _by_hash(zip(rows, feats)))
+            decided = decisions.load(conn, {r.doc_hash for r in rows})
+            must, cannot = [], set()
+            if decided:
+                must, cannot, _ = decisions.constraints(decided, _by_hash(zip(rows, feats)))
             before = {f.id: f.project_id for f in feats}
             clusters, uncertain, block_of = [], [], {}
             for comp in components(feats, keys_of):

@@ -112,9 +112,10 @@ class Resolver:
         keys: dict[int, set[str]] = {}
         for doc_rows in by_doc.values():
             keys.update(document_keys([self.feat(r) for r in doc_rows]))
-        if not fresh:
+        decided = [] if fresh else decisions.load(conn, hashes)
+        if decided:
             refs = _by_hash([(r, self.feat(r)) for r in rows])
-            _, _, merge_keys = decisions.constraints(decisions.load(conn, hashes), refs)
+            _, _, merge_keys = decisions.constraints(decided, refs)
             for mid, extra in merge_keys.items():
                 if mid in keys:
                     keys[mid] |= extra
@@ -169,9 +170,9 @@ class Resolver:
         for f in feats:
             f.carry = carry.get(f.id)
         must, cannot = [], set()
-        if not undecided:      # (only new documents: no decision names them)
-            must, cannot, _ = decisions.constraints(
-                decisions.load(conn, {r.doc_hash for r in rows}), _by_hash(zip(rows, feats)))
+        decided = [] if undecided else decisions.load(conn, {r.doc_hash for r in rows})
+        if decided:        # (only new documents: no decision names them)
+            must, cannot, _ = decisions.constraints(decided, _by_hash(zip(rows, feats)))
         clusters, uncertain, block_of = [], [], {}
         for comp in components(feats, keys_of):
             block = min(f.id for f in comp)

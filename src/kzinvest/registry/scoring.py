@@ -210,9 +210,21 @@ class Model:
     def split(self, lv: dict[str, str]) -> tuple[float, float]:
         """(identity, context) weight sums of a comparison."""
         w = self.weights
-        ident = sum(w[f].get(lv[f], 0.0) for f in IDENTITY)
-        ctx = sum(w[f].get(lv[f], 0.0) for f in CONTEXT)
+        ident = w["name"].get(lv["name"], 0.0) + w["tags"].get(lv["tags"], 0.0)
+        ctx = 0.0
+        for f in CONTEXT:
+            ctx += w[f].get(lv[f], 0.0)
         return ident, ctx
+
+    def compare(self, a: Feat, b: Feat):
+        """(identity, context, names each other, hard contradiction) or None when never one
+        project: everything clustering needs from one comparison."""
+        lv = levels(a, b)
+        if lv is None:
+            return None
+        ident, ctx = self.split(lv)
+        return (ident, ctx, lv["name"] in SUPPORT or lv["tags"] == "shared",
+                self.hard and hard_contradiction(lv))
 
     def pair(self, a: Feat, b: Feat) -> tuple[float, float, bool] | None:
         """(identity, context, names each other) or None when the two can never be one
@@ -221,6 +233,11 @@ class Model:
         if lv is None or (self.hard and hard_contradiction(lv)):
             return None
         return (*self.split(lv), lv["name"] in SUPPORT or lv["tags"] == "shared")
+
+    def soft_score(self, a: Feat, b: Feat) -> float | None:
+        """The score without the hard contradictions (None when never one project)."""
+        lv = levels(a, b)
+        return None if lv is None else self.prior + sum(self.split(lv))
 
     def score(self, a: Feat, b: Feat) -> float | None:
         """The pair's log2 odds of being one project (prior included)."""

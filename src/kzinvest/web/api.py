@@ -63,6 +63,36 @@ class Event(_Open):
     document_id: int | None = None
 
 
+class Investor(_Open):
+    name: str
+    company_id: int | None = None
+    country: str | None = None
+    role: Literal["investor", "partner", "parent", "project_company"]
+    mentions: int = 0
+    countries: list[str] | None = Field(None, description="when sources disagree on its country")
+
+
+class Report(_Open):
+    date: str | None = None
+    stage: str
+    investor: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    amount_usd: float | None = None
+    jobs: int | None = None
+    document_id: int
+    revision: bool = False
+
+
+class Revision(_Open):
+    date: str | None = None
+    amount: float
+    currency: str | None = None
+    amount_usd: float | None = None
+    previous: float
+    document_id: int
+
+
 class Project(_Open):
     id: int
     investor: str | None = None
@@ -82,8 +112,11 @@ class Project(_Open):
     last_seen: str | None = None
     health: float | None = None
     conflicts: dict[str, list[Any]] = {}
+    investors: list[Investor] = Field([], description="every investor, lead first, with its role")
     sources: list[Source] = []
-    events: list[Event] = []
+    events: list[Event] = Field([], description="stage changes in date order, with sources")
+    timeline: list[Report] = Field([], description="every report in date order")
+    revisions: list[Revision] = Field([], description="amount revisions (the latest wins)")
 
 
 class ProjectPage(BaseModel):

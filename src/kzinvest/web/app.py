@@ -197,7 +197,7 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
     if cache_ttl is None:
         cache_ttl = float(os.environ.get("KZINVEST_WEB_CACHE_TTL", "30"))
 
-    from kzinvest.web import api, feeds, pages
+    from kzinvest.web import api, feeds, pages, review
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -230,6 +230,8 @@ def create_app(store: Any = None, tokens: Iterable[str] | str | None = None, *,
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(review.api_router)        # the review queue, behind the token
+    app.include_router(review.pages_router)
 
     # Inner: the micro-cache (web/microcache.py). Outer, so that cached responses carry
     # them too: security headers, request size limits and the language cookie (web/guard.py).

@@ -64,7 +64,8 @@ def projects_feed(request: Request, f: FilterParams = Depends(filter_params),
            "<generator>kzinvest</generator>"]
     for p in items:
         pid = p["id"]
-        head = p.get("investor") or t("unknown")
+        names = [i["name"] for i in p.get("investors") or []] or [p.get("investor") or t("unknown")]
+        head = ", ".join(names)
         place = ", ".join(x for x in (p.get("city"), t.region(p.get("region")) if p.get("region") else None) if x)
         etitle = f"{head}: {t.sector(p.get('sector'))}" + (f" — {place}" if place else "") + f" ({t.stage(p.get('stage'))})"
         summary = " · ".join(x for x in (
@@ -79,7 +80,7 @@ def projects_feed(request: Request, f: FilterParams = Depends(filter_params),
                 f"<updated>{_ts(p.get('last_seen') or p.get('date'))}</updated>",
                 f"<published>{_ts(p.get('first_seen') or p.get('date'))}</published>",
                 f'<link rel="alternate" type="text/html" href="{_attr(link)}"/>',
-                f"<author><name>{escape(head)}</name></author>",
+                *[f"<author><name>{escape(n)}</name></author>" for n in names],
                 f"<category term=\"{_attr(p.get('sector') or 'other')}\"/>",
                 f"<summary>{escape(summary or etitle)}</summary>",
                 "</entry>"]
