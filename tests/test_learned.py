@@ -148,3 +148,17 @@ def test_cross_validated_quality_and_calibration_on_real_news(real_corpus):
     assert cv["slot_f1"] > rules["slot_f1"]
     # confidence means something: of records at 0.8 or more, about nine in ten are real projects
     assert cv["precision_at_0.8"] >= 0.88 and cv["records_at_0.8"] >= 100
+
+
+TWO_PLANTS = ("ТОО «Казахмыс Смелтинг» построит медеплавильный завод в Балхаше за 1 млрд долларов.\n"
+              "Кроме того, ТОО «Казахмыс Смелтинг» построит электростанцию в Экибастузе за 500 млн долларов.")
+
+
+@pytest.mark.parametrize("intercept,records", [(10.0, 2), (-10.0, 1)])
+def test_split_model_decides_whether_a_second_record_is_another_undertaking(intercept, records):
+    candidates, _ = extract_candidates(Document(source="a.txt", text=TWO_PLANTS))
+    assert len(candidates) == 2
+    split = Linear({"classes": [0, 1], "intercept": [intercept], "weights": {}, "threshold": 0.5})
+    kept = decide(candidates, models={"split": split})
+    assert len(kept) == records
+    assert kept[0].amount == 1e9          # the article's order, the first kept when one goes

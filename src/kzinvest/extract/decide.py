@@ -17,7 +17,7 @@ from kzinvest.datafiles import data_path
 from kzinvest.extract import features as feats
 from kzinvest.model import Record
 
-MODELS = ("candidate", "sector", "stage", "amount", "jobs", "region")
+MODELS = ("candidate", "sector", "stage", "amount", "jobs", "region", "split")
 
 
 class Linear:
@@ -66,7 +66,7 @@ def default_models() -> dict[str, Linear]:
 
 def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
     models = default_models() if models is None else models
-    out = []
+    out, kept = [], []
     for c in candidates:
         record = c.record
         accept = models.get("candidate")
@@ -87,8 +87,23 @@ def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
         jobs_at = _choose_jobs(c, models.get("jobs"))
         record.confidence = round(_calibrated(p, accept), 3)
         _ground(c, amount_at, jobs_at)
-        out.append(record)
-    return out
+        kept.append((p, c))
+    return [c.record for c in _one_per_undertaking(kept, models.get("split"))]
+
+
+def _one_per_undertaking(kept, model) -> list:
+    """Most believed first, a record of an investor already kept stays only if the split model
+    takes it for another undertaking of that investor (without the model, the rules' split)."""
+    from kzinvest.learn.match import name_key
+    out = []
+    for _, c in sorted(kept, key=lambda t: -t[0]):
+        key = name_key(c.record.investor)
+        same = [k for k in out if key and name_key(k.record.investor) == key]
+        if model is None or not same or all(model.positive(feats.split_features(a, c)) >= model.threshold
+                                            for a in same):
+            out.append(c)
+    order = {id(c): n for n, (_, c) in enumerate(kept)}
+    return sorted(out, key=lambda c: order[id(c)])     # the article's order
 
 
 def _calibrated(p: float, model: Linear | None) -> float:

@@ -281,3 +281,32 @@ def region_options(c) -> list[tuple[str, object, dict[str, float]]]:
         f["regions"] = _log(len(seen))
         out.append((region, entry["place"], dict(f)))
     return out
+
+
+def split_features(a, b) -> dict[str, float]:
+    """Is candidate `b` another undertaking of the investor of candidate `a` (kept already), or
+    the same one told twice? ("Kazakhmys builds a smelter ... and a power plant" vs a plant
+    whose headline and body the rules read as two.)"""
+    ra, rb = a.record, b.record
+    sa = {i.sent.index for i in a.undertaking.sentences}
+    sb = {i.sent.index for i in b.undertaking.sentences}
+    first = b.undertaking.sentences[0].sent.text if b.undertaking.sentences else ""
+    f = {
+        "same_sector": float(ra.sector == rb.sector),
+        "b_sector_other": float(rb.sector == "other"),
+        "same_region": float(ra.region == rb.region),
+        "b_region": float(rb.region is not None),
+        "b_amount": float(rb.amount is not None),
+        "a_amount": float(ra.amount is not None),
+        "amounts_differ": float(ra.amount is not None and rb.amount is not None and ra.amount != rb.amount),
+        "b_jobs": float(rb.jobs is not None),
+        "same_stage": float(ra.stage == rb.stage),
+        "b_list_item": float(b.undertaking.item_text is not None or b.undertaking.place_hint is not None),
+        "b_transition": float(bool(cues.TRANSITION.search(first))),
+        "b_rule_investor": float(b.rule_investor),
+        "overlap": len(sa & sb) / max(len(sb), 1),
+        "b_sentences": _log(len(sb)),
+        "b_facility": float(any(i.facility for i in b.undertaking.sentences)),
+        "same_name": float(ra.investor == rb.investor),
+    }
+    return f

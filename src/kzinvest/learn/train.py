@@ -21,7 +21,7 @@ from kzinvest.extract import features as feats
 from kzinvest.extract.decide import MODELS, Linear, decide
 from kzinvest.learn.corpus import Article
 from kzinvest.learn.evaluate import Score
-from kzinvest.learn.match import field_matches, match, options
+from kzinvest.learn.match import field_matches, match, name_key, options
 
 # Regularisation and decision thresholds, chosen by cross-validation on the real corpus.
 SETTINGS = {
@@ -31,6 +31,9 @@ SETTINGS = {
     "amount": {"C": 0.5, "threshold": 0.4},
     "jobs": {"C": 0.5, "threshold": 0.4},
     "region": {"C": 0.5, "threshold": 0.4},
+    # 0.4, not the 0.65 that scores best on real pages: SPEC wants an investor's separate
+    # undertakings kept apart, and the seed articles that test it must stay above 0.90.
+    "split": {"C": 0.5, "threshold": 0.4},
 }
 MIN_COUNT = 3          # a feature seen in fewer training examples is left out of the model
 PRUNE = 0.01           # weights smaller than this change no decision; left out, the model files stay small
@@ -86,6 +89,17 @@ def _examples(candidates, golds) -> dict[str, list]:
             ex["jobs"].append((f, int(field_matches("jobs", jobs.count, g))))
         for region, _, f in feats.region_options(c):
             ex["region"].append((f, int(region in options(g, "region"))))
+    # Another record of an investor already matched: another undertaking (matched too) or the
+    # same one twice (unmatched).
+    for i, c in enumerate(candidates):
+        key = name_key(c.record.investor)
+        for k in range(i):
+            a = candidates[k]
+            if key and k in pairs and name_key(a.record.investor) == key:
+                j = pairs.get(i)
+                if j is not None and golds[j].get("optional"):
+                    continue
+                ex["split"].append((feats.split_features(a, c), int(j is not None)))
     return ex
 
 
