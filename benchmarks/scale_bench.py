@@ -122,10 +122,12 @@ def extrapolate(runs: list[dict], rebuild: dict, n: int = 1_000_000,
     the longer of workers = n x (read+clean+extract CPU per document, from the 1-worker
     run, where the worker had a core to itself) / W and store = n x (storing + the stored
     check per document, second half of the largest run); then resolution runs once over
-    everything: n x mentions per document x the whole-picture resolution's measured cost
-    per mention (`resolve --rebuild` on the loaded registry), taken as linear (blocks stay
-    bounded: a company's mentions are compared within a window, cluster.py); plus the
-    cluster start. Assumptions: one worker per core, workers see the inputs (shared
+    everything: n x mentions per document x the cost per mention of the resolution that
+    followed the load in the largest run (the whole-picture one, creating every project;
+    a `resolve --rebuild` of the same registry afterwards, with the projects in place, is
+    reported too), taken as linear (a company's mentions are compared within a window,
+    cluster.py; the 1,000- and 20,000-article runs cost about the same per mention); plus
+    the cluster start. Assumptions: one worker per core, workers see the inputs (shared
     storage), PostgreSQL on its own host with the client beside it, articles like the
     generated ones (about one project each, 1-2 kB of text)."""
     one = min(runs, key=lambda r: r["workers"])
@@ -133,10 +135,12 @@ def extrapolate(runs: list[dict], rebuild: dict, n: int = 1_000_000,
     work = one["worker_cpu_ms_per_doc"]["read_clean"] + one["worker_cpu_ms_per_doc"]["extract"]
     store = last["store_ms_per_doc_second_half"] + last["client_ms_per_doc"]["check_stored"]
     mentions_per_doc = rebuild["mentions"] / max(1, last["documents"])
-    resolve_s = n * mentions_per_doc * rebuild["ms_per_mention"] / 1000
+    per_mention = last["resolve_s"] / max(1, rebuild["mentions"]) * 1000
+    resolve_s = n * mentions_per_doc * per_mention / 1000
     store_s = n * store / 1000
     out = {"per_doc_ms": {"worker_cpu": round(work, 2), "client_store": round(store, 2),
-                          "resolution_per_mention": rebuild["ms_per_mention"]},
+                          "resolution_per_mention": round(per_mention, 2),
+                          "rebuild_again_per_mention": rebuild["ms_per_mention"]},
            "store_s": round(store_s), "resolve_s": round(resolve_s), "cases": {}}
     for w in workers:
         workers_s = n * work / 1000 / w
@@ -157,7 +161,15 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--corpus", type=Path, help="reuse a corpus made by make_corpus.py")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "scale_results.json")
+    ap.add_argument("--from-results", type=Path, help="only redo the extrapolation of a "
+                    "results file written before")
     a = ap.parse_args()
+    if a.from_results:
+        result = json.loads(a.from_results.read_text(encoding="utf-8"))
+        result["extrapolation_1m"] = extrapolate(result["runs"], result["rebuild"])
+        a.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(json.dumps(result["extrapolation_1m"], indent=1))
+        return
     from make_corpus import write_corpus
     from snapshot import snapshot
     tmp = None
@@ -182,6 +194,7 @@ def main() -> None:
         print(json.dumps({"rebuild": rebuild}), file=sys.stderr)
         one = min(runs, key=lambda r: r["workers"])
         result = {"articles": a.articles, "batch": a.batch, "cpus": os.cpu_count(),
+                  "load_average": os.getloadavg(),
                   "runs": runs, "registries_identical": same, "rebuild": rebuild,
                   "speedup": {f"{r['workers']}_vs_{one['workers']}":
                               round(r["docs_per_s"] / one["docs_per_s"], 2) for r in runs},

@@ -133,6 +133,8 @@ def _run(client, store, units, progress, extract, on_error, batch, window, on_ba
     task = bar.add_task("ingest", total=len(units), status="") if bar else None
     if bar:
         bar.start()
+        if summary.dashboard:
+            bar.console.print(f"Dask dashboard: {summary.dashboard}", markup=False)
     ac = as_completed()
     reads: dict[int, object] = {}
     stage: dict[object, tuple[str, Unit]] = {}
