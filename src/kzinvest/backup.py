@@ -3,7 +3,7 @@
 The file is gzip-compressed JSON Lines, the same for SQLite and PostgreSQL (a backup of
 one restores into the other):
 
-    {"kzinvest_backup": 1, "revision": "0002", "dialect": "sqlite", "created": "...", ...}
+    {"kzinvest_backup": 1, "revision": "0003", "dialect": "sqlite", "created": "...", ...}
     {"table": "documents", "columns": [["id", "int"], ["title", "str"], ...], "rows": 38}
     [1, "Заголовок", ...]                      one JSON array per row
     ...

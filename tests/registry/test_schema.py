@@ -30,7 +30,7 @@ def test_migrate_twice_is_a_noop(db_url):
     open_store(db_url).close()
     s = open_store(db_url)
     with s.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     s.close()
 
 

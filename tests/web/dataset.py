@@ -2,7 +2,9 @@
 
 Records are given directly (no extractor involved), so the web tests do not move when the
 extractor changes. Evidence sentences are verbatim substrings of each article's text; the
-store computes their offsets.
+store computes their offsets. `spans_of` names, per field, the phrase that supports it (its
+first occurrence becomes the record's `spans`); `confidence` is 0.5 unless given (КАМАЗ and
+China Power sure, Agro Invest and DP World doubtful).
 """
 from __future__ import annotations
 
@@ -61,7 +63,12 @@ ARTICLES = [
      "2021-03-10", "КАМАЗ построит завод в Костанае", None,
      [dict(investor="КАМАЗ", investor_country="RU", region="KZ-39", city="Костанай",
            sector="automotive", amount=185.6e9, currency="KZT", amount_usd=440e6, jobs=1200,
-           stage="memorandum", date="2021-03-10",
+           stage="memorandum", date="2021-03-10", confidence=0.93,
+           spans_of={"investor": "КАМАЗ", "amount": "185,6 млрд тенге",
+                     "jobs": "1 200 рабочих мест", "region": "Костанайской области",
+                     "city": "Костанайской области",
+                     "stage": "акимат Костанайской области подписали меморандум",
+                     "sector": "завода грузовых автомобилей"},
            evidence=["ПАО «КАМАЗ» и акимат Костанайской области подписали меморандум о строительстве "
                      "завода грузовых автомобилей."])]),
     ("semey_energy",
@@ -70,7 +77,8 @@ ARTICLES = [
      "2025-03-01", "Китайцы построят ТЭЦ в Семее", None,
      [dict(investor="China Power", investor_country="CN", region="KZ-10", city="Семей",
            sector="energy", amount=300e6, currency="USD", amount_usd=300e6, jobs=400,
-           stage="negotiation", date="2025-03-01",
+           stage="negotiation", date="2025-03-01", confidence=0.88,
+           spans_of={"investor": "China Power", "amount": "300 млн долларов", "city": "Семее"},
            evidence=["Китайская компания China Power построит угольную ТЭЦ в Семее."])]),
     ("semey_solar",
      "В Абайской области началось строительство солнечной электростанции мощностью 100 МВт. "
@@ -101,7 +109,7 @@ ARTICLES = [
      "2023-07-05", "Теплицы в Туркестанской области", None,
      [dict(investor="Agro Invest", investor_country="UZ", region="KZ-61", city="Туркестан",
            sector="agri_food", amount=12e6, currency="USD", amount_usd=12e6, jobs=120,
-           stage="agreement", date="2023-07-05",
+           stage="agreement", date="2023-07-05", confidence=0.3,
            evidence=["Узбекская компания Agro Invest подписала соглашение о строительстве тепличного "
                      "комплекса в Туркестанской области на 12 млн долларов."])]),
     ("almaty_electronics",
@@ -117,7 +125,7 @@ ARTICLES = [
      "2024-10-01", "DP World построит хаб в Астане", None,
      [dict(investor="DP World", investor_country="AE", region="KZ-71", city="Астана",
            sector="logistics", amount=500e6, currency="USD", amount_usd=500e6, jobs=None,
-           stage="memorandum", date="2024-10-01",
+           stage="memorandum", date="2024-10-01", confidence=0.45,
            evidence=["Компания DP World из ОАЭ подписала меморандум о создании логистического хаба в "
                      "Астане стоимостью 500 млн долларов."])]),
     ("indicator",
@@ -140,12 +148,18 @@ ARTICLES = [
 ]
 
 
+def spans_of(text: str, phrases: dict[str, str]) -> dict[str, list[int]]:
+    """{field: phrase} -> {field: [start, end]} of the phrase's first occurrence."""
+    return {f: [text.index(ph), text.index(ph) + len(ph)] for f, ph in phrases.items()}
+
+
 def build(store) -> dict[str, int]:
     """Store every article; returns {key: project id (or document id for indicators)}."""
     ids: dict[str, int] = {}
     for key, text, published, title, url, recs in ARTICLES:
         doc = Document(source=f"{key}.txt", text=text, title=title, url=url, published=published)
-        records = [Record(source=doc.source, **r) for r in recs]
+        records = [Record(source=doc.source, spans=spans_of(text, r.get("spans_of", {})),
+                          **{k: v for k, v in r.items() if k != "spans_of"}) for r in recs]
         out = store.add_document(doc, records=records)
         touched = sorted(out.projects_touched)
         ids[key] = touched[0] if touched else out.document_id

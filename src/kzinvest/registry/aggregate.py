@@ -132,7 +132,15 @@ def aggregate(seen: list[Seen]) -> dict:
         conflicts["investor_country"] = lead["countries"]
     out["sources_count"] = len({s.source_key for s in seen})
     out["mentions_count"] = len(seen)
+    out["confidence"] = confidence(seen)
     return out
+
+
+def confidence(seen: list[Seen]) -> float | None:
+    """The highest confidence of the project's mentions: a project is as real as the
+    surest article that reports it."""
+    values = [float(s.mention.confidence) for s in seen if s.mention.confidence is not None]
+    return max(values) if values else None
 
 
 def _names(m) -> list[str]:
@@ -252,7 +260,8 @@ def search_text(fields: dict, seen: list[Seen], aliases: list[str]) -> str:
 # the SQLite FTS trigger on search_text only fires when the text really changed).
 WRITTEN = ("investor", "investor_country", "region", "city", "sector", "amount", "currency",
            "amount_usd", "jobs", "stage", "stage_rank", "date", "first_seen", "last_seen",
-           "health", "sources_count", "mentions_count", "conflicts", "search_text", "company_id")
+           "health", "sources_count", "mentions_count", "conflicts", "search_text", "company_id",
+           "confidence")
 
 
 def recompute(s: Session, project_id: int, keep_empty: bool = False) -> bool:

@@ -27,6 +27,10 @@ Until = Annotated[Optional[str], typer.Option(help="Project date until (YYYY[-MM
 MinUsd = Annotated[Optional[float], typer.Option("--min-usd", help="Minimum amount in USD.")]
 Stalled = Annotated[Optional[bool], typer.Option("--stalled/--active",
                                                  help="Only stalled / only active projects.")]
+MinConfidence = Annotated[Optional[float], typer.Option(
+    "--min-confidence", min=0.0, max=1.0,
+    help="Only projects at least this likely to be real (0..1; 0.8 keeps projects of which "
+         "about nine in ten are real).")]
 Q = Annotated[Optional[str], typer.Option("--q", help="Full-text search.")]
 CompanyId = Annotated[Optional[int], typer.Option("--company", help="Company id.")]
 StalledMonths = Annotated[Optional[int], typer.Option(
@@ -58,11 +62,12 @@ def _querying(db, stalled_months=None):
 
 
 def _filter(region, sector, country, stage, since, until, min_usd, stalled, q, company,
-            sort="-amount_usd", limit=50, offset=0):
+            sort="-amount_usd", limit=50, offset=0, min_confidence=None):
     from kzinvest.registry.query import ProjectFilter
     return ProjectFilter(region=region, sector=sector, country=country, stage=stage,
                          since=since, until=until, min_usd=min_usd, stalled=stalled, q=q,
-                         company_id=company, sort=sort, limit=limit, offset=offset)
+                         company_id=company, min_confidence=min_confidence, sort=sort,
+                         limit=limit, offset=offset)
 
 
 def _dump(obj) -> None:
@@ -181,7 +186,7 @@ def edit(project: Annotated[int, typer.Argument(help="Project id.")],
 def projects(region: Region = None, sector: Sector = None, country: Country = None,
              stage: Stage = None, since: Since = None, until: Until = None,
              min_usd: MinUsd = None, stalled: Stalled = None, q: Q = None,
-             company: CompanyId = None,
+             company: CompanyId = None, min_confidence: MinConfidence = None,
              sort: Annotated[str, typer.Option(help="amount_usd, date, jobs, investor; "
                                                "prefix - for descending.")] = "-amount_usd",
              limit: int = 50, offset: int = 0, stalled_months: StalledMonths = None,
@@ -190,13 +195,14 @@ def projects(region: Region = None, sector: Sector = None, country: Country = No
     from kzinvest.registry.query import list_projects
     with _querying(db, stalled_months) as store:
         res = list_projects(store, _filter(region, sector, country, stage, since, until,
-                                           min_usd, stalled, q, company, sort, limit, offset))
+                                           min_usd, stalled, q, company, sort, limit, offset,
+                                           min_confidence))
     if as_json:
         _dump(res)
         return
     t = Table(title=f"{res['total']} projects", show_lines=False)
     for col in ("id", "investor", "country", "region", "city", "sector", "USD", "jobs", "stage",
-                "status", "date", "src"):
+                "status", "date", "src", "conf"):
         t.add_column(col, overflow="fold")
     for p in res["items"]:
         others = [i["name"] for i in p["investors"][1:]]
@@ -204,7 +210,8 @@ def projects(region: Region = None, sector: Sector = None, country: Country = No
                                                            else ""), p["investor_country"] or "",
                   p["region"] or "", p["city"] or "", p["sector"], _money(p["amount_usd"]),
                   str(p["jobs"] or ""), p["stage"], p["status"], p["date"] or "",
-                  str(p["sources_count"]))
+                  str(p["sources_count"]),
+                  f"{p['confidence']:.2f}" if p.get("confidence") is not None else "")
     out.print(t)
 
 
@@ -224,7 +231,8 @@ def project(project_id: Annotated[int, typer.Argument(help="Project id.")],
         _dump(p)
         return
     out.print(f"[bold]Project {p['id']}[/bold]  {p['investor'] or '(unnamed investor)'}  "
-              f"[{p['status']}]  health {p['health']:.2f}")
+              f"[{p['status']}]  health {p['health']:.2f}"
+              + (f"  confidence {p['confidence']:.2f}" if p.get("confidence") is not None else ""))
     for f in ("investor_country", "region", "city", "sector", "amount", "currency",
               "amount_usd", "jobs", "stage", "date", "first_seen", "last_seen"):
         conflict = p["conflicts"].get(f)
@@ -260,10 +268,12 @@ def stats(by: Annotated[str, typer.Option(help="region, sector, country, stage o
           region: Region = None, sector: Sector = None, country: Country = None,
           stage: Stage = None, since: Since = None, until: Until = None,
           min_usd: MinUsd = None, stalled: Stalled = None, q: Q = None,
+          min_confidence: MinConfidence = None,
           stalled_months: StalledMonths = None, as_json: AsJson = False, db: Db = None) -> None:
     """Totals by region, sector, country, stage or year, in USD and KZT."""
     from kzinvest.registry.query import stats as _stats, totals
-    flt = _filter(region, sector, country, stage, since, until, min_usd, stalled, q, None)
+    flt = _filter(region, sector, country, stage, since, until, min_usd, stalled, q, None,
+                  min_confidence=min_confidence)
     with _querying(db, stalled_months) as store:
         rows = _stats(store, flt, by)
         tot = totals(store, flt)
@@ -288,8 +298,9 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, j
            region: Region = None, sector: Sector = None, country: Country = None,
            stage: Stage = None, since: Since = None, until: Until = None,
            min_usd: MinUsd = None, stalled: Stalled = None, q: Q = None,
-           company: CompanyId = None, sort: str = "-amount_usd",
-           stalled_months: StalledMonths = None, db: Db = None) -> None:
+           company: CompanyId = None, min_confidence: MinConfidence = None,
+           sort: str = "-amount_usd", stalled_months: StalledMonths = None,
+           db: Db = None) -> None:
     """Export the filtered projects as CSV, XLSX, JSON or GeoJSON."""
     from kzinvest.registry.query import export_projects
     if fmt == "xlsx" and out_file is None and sys.stdout.isatty():
@@ -297,7 +308,8 @@ def export(fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx, j
         raise typer.Exit(2)
     with _querying(db, stalled_months) as store:
         data = export_projects(store, _filter(region, sector, country, stage, since, until,
-                                              min_usd, stalled, q, company, sort), fmt)
+                                              min_usd, stalled, q, company, sort,
+                                              min_confidence=min_confidence), fmt)
     if out_file:
         out_file.parent.mkdir(parents=True, exist_ok=True)
         out_file.write_bytes(data)

@@ -84,8 +84,9 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest revision (a no-op when it is there already)."""
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to the latest revision, or to `revision` (tests build databases of
+    an earlier one); a no-op when it is there already."""
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
@@ -94,7 +95,7 @@ def migrate(engine: Engine) -> None:
     ini = resources.files("kzinvest.registry") / "alembic.ini"
     cfg = Config(str(ini))
     cfg.set_main_option("script_location", str(resources.files("kzinvest.registry") / "migrations"))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    head = ScriptDirectory.from_config(cfg).get_current_head() if revision == "head" else revision
     with engine.connect() as conn:
         if MigrationContext.configure(conn).get_current_revision() == head:
             return
@@ -103,7 +104,7 @@ def migrate(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
 
 
 class CountCache:

@@ -12,7 +12,7 @@ from kzinvest.registry.refdata import locate
 FORMATS = ("csv", "xlsx", "json", "geojson")
 # Flat columns for the spreadsheet formats; nested sources/events become counts and URLs.
 FLAT = ("id", *SPEC_FIELDS, "investors", "status", "company_id", "first_seen", "last_seen",
-        "health", "sources_count", "conflicts", "revisions", "source_urls")
+        "health", "confidence", "sources_count", "conflicts", "revisions", "source_urls")
 
 
 def investors_text(p: dict) -> str:
@@ -63,7 +63,8 @@ def to_geojson(projects) -> bytes:
         pt = locate(p.get("city"), p.get("region"))
         if pt is None:
             continue   # a project the articles do not place cannot go on a map
-        props = {k: p.get(k) for k in ("id", *SPEC_FIELDS, "status", "health")}
+        props = {k: p.get(k) for k in ("id", *SPEC_FIELDS, "status", "health",
+                                           "confidence")}
         props["investors"] = [{k: i.get(k) for k in ("name", "country", "role")}
                               for i in p.get("investors") or []]
         props["located"] = pt[2]

@@ -2,6 +2,7 @@
 the REST API and the dashboard, applied identically everywhere."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, fields as dc_fields
 
@@ -31,6 +32,9 @@ class ProjectFilter:
     stalled: bool | None = None
     q: str | None = None
     company_id: int | None = None
+    # Only projects at least this likely to be real (Project.confidence, 0..1): 0.8 keeps
+    # projects of which about nine in ten are real; projects without one are left out.
+    min_confidence: float | None = None
     sort: str = "-amount_usd"
     limit: int = 50
     offset: int = 0
@@ -49,6 +53,17 @@ def _many(v) -> list[str] | None:
     if isinstance(v, str):
         return [x.strip() for x in v.split(",") if x.strip()]
     return list(v)
+
+
+def confidence_bound(v) -> float:
+    """A min_confidence value checked: a finite number in [0, 1]."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"min_confidence must be a number between 0 and 1, not {v!r}")
+    if not math.isfinite(x) or not 0 <= x <= 1:
+        raise ValueError(f"min_confidence must be between 0 and 1, not {v!r}")
+    return x
 
 
 def _until(v: str) -> str:
@@ -145,6 +160,10 @@ def apply_filter(store, stmt, flt: ProjectFilter, keep: str | None = None):
         usd = (_no_index(Project.amount_usd) if no_index and keep != "amount_usd"
                else Project.amount_usd)
         stmt = stmt.where(usd >= float(flt.min_usd))
+    if flt.min_confidence is not None:
+        conf = (_no_index(Project.confidence) if no_index and keep != "confidence"
+                else Project.confidence)
+        stmt = stmt.where(conf >= confidence_bound(flt.min_confidence))
     if flt.stalled is not None:
         cond = stalled_condition(store, no_index and keep != "stalled")
         stmt = stmt.where(cond if flt.stalled else ~cond)
@@ -159,7 +178,7 @@ WALK_MARGIN = 2   # walk the sort index only when it looks at least this much ch
 def _has_filter(flt: ProjectFilter) -> bool:
     return any(v not in (None, "", []) for v in (
         flt.region, flt.sector, flt.country, flt.stage, flt.since, flt.until, flt.min_usd,
-        flt.stalled, flt.q, flt.company_id))
+        flt.stalled, flt.q, flt.company_id, flt.min_confidence))
 
 
 def _plan(store, s: Session, flt: ProjectFilter, total: int) -> tuple[str | None, str | None]:
@@ -194,6 +213,8 @@ def _plan(store, s: Session, flt: ProjectFilter, total: int) -> tuple[str | None
         return "date", "sort"
     if flt.stalled:
         return "stalled", "sort"
+    if flt.min_usd is None:
+        return "confidence", "sort"       # ix_projects_confidence holds the amount too
     return "amount_usd", "sort"
 
 

@@ -17,7 +17,7 @@ from kzinvest.registry.models import (Document, Mention, Override, Project, Proj
 # Columns a project dict is made of (never search_text: it can be long and is not shown).
 PROJECT_COLS = [getattr(Project, f) for f in SPEC_FIELDS] + [
     Project.id, Project.company_id, Project.first_seen, Project.last_seen, Project.health,
-    Project.conflicts, Project.sources_count, Project.mentions_count]
+    Project.conflicts, Project.sources_count, Project.mentions_count, Project.confidence]
 
 
 def project_select(store):
@@ -38,17 +38,26 @@ def _project_dicts(store, s: Session, rows) -> list[dict]:
                 select(Mention.project_id, Mention.document_id, Mention.evidence,
                        Mention.investor, Mention.stage, Mention.date, Mention.amount,
                        Mention.currency, Mention.amount_usd, Mention.jobs, Mention.ordinal,
-                       Document.source, Document.url, Document.title, Document.published,
-                       Document.content_hash)
+                       Mention.confidence, Mention.extra, Document.source, Document.url,
+                       Document.title, Document.published, Document.content_hash)
                 .join(Document, Document.id == Mention.document_id)
-                .where(Mention.project_id.in_(ids))).all():
+                .where(Mention.project_id.in_(ids))
+                .order_by(Mention.document_id, Mention.ordinal)).all():
             entry = sources[m.project_id].setdefault(m.document_id, {
                 "document_id": m.document_id, "source": m.source, "url": m.url,
-                "title": m.title, "published": m.published, "evidence": [],
+                "title": m.title, "published": m.published, "evidence": [], "spans": {},
+                "confidence": m.confidence,
                 "_order": (m.published or "", m.content_hash)})
             for ev in m.evidence or []:
                 if ev not in entry["evidence"]:      # partners of one article share it
                     entry["evidence"].append(ev)
+            # each field's supporting characters in this article (the first record that
+            # gives one wins), and the surest of the article's records
+            for name, span in ((m.extra or {}).get("spans") or {}).items():
+                entry["spans"].setdefault(name, span)
+            if m.confidence is not None and (entry["confidence"] is None
+                                             or m.confidence > entry["confidence"]):
+                entry["confidence"] = m.confidence
             reports[m.project_id].append({
                 "date": m.date or m.published, "stage": m.stage, "investor": m.investor,
                 "amount": m.amount, "currency": m.currency, "amount_usd": m.amount_usd,
@@ -113,7 +122,7 @@ def timeline(reports: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def _count_key(store, flt: ProjectFilter) -> tuple:
     return (flt.region, flt.sector, flt.country, flt.stage, flt.since, flt.until, flt.min_usd,
-            flt.stalled, flt.q, flt.company_id, store.stalled_cutoff())
+            flt.stalled, flt.q, flt.company_id, flt.min_confidence, store.stalled_cutoff())
 
 
 def count_projects(store, s: Session, flt: ProjectFilter) -> int:

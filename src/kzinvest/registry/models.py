@@ -79,6 +79,7 @@ class Project(Base):
               "sector", "investor_country"),
         Index("ix_projects_jobs", "jobs"),
         Index("ix_projects_investor", "investor"),
+        Index("ix_projects_confidence", "confidence", "amount_usd"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     company_id: Mapped[int | None] = mapped_column(
@@ -98,6 +99,9 @@ class Project(Base):
     first_seen: Mapped[str | None] = mapped_column(String(10))
     last_seen: Mapped[str | None] = mapped_column(String(10))
     health: Mapped[float] = mapped_column(Float, default=0.0)
+    # The highest confidence among its mentions (the extractor's calibrated probability
+    # that a record is a real project); None only while it has no mentions.
+    confidence: Mapped[float | None] = mapped_column(Float)
     sources_count: Mapped[int] = mapped_column(Integer, default=0)
     mentions_count: Mapped[int] = mapped_column(Integer, default=0)
     conflicts: Mapped[dict] = mapped_column(JSON, default=dict)

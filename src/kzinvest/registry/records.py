@@ -70,6 +70,25 @@ def evidence_spans(text_: str, rec: Record) -> list[dict]:
 # named beside the investor (names, or {"name", "country", "role"} dicts), and the
 # investor's parent or project company.
 OPTIONAL_EXTRAS = ("co_investors", "partners", "parent", "project_company")
+# Fields a record's `spans` may point at (character offsets into the stored text).
+SPAN_FIELDS = ("investor", "investor_country", "region", "city", "sector", "amount", "jobs",
+               "stage")
+
+
+def field_spans(rec: Record, text_len: int | None = None) -> dict[str, list[int]]:
+    """The record's `spans` as the registry keeps them: {field: [start, end]} for known
+    fields with integer offsets, start < end (within the text when its length is given);
+    anything else an extractor sends is dropped."""
+    out: dict[str, list[int]] = {}
+    for name, span in (getattr(rec, "spans", None) or {}).items():
+        if name not in SPAN_FIELDS or not isinstance(span, (list, tuple)) or len(span) != 2:
+            continue
+        start, end = span
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
+            continue
+        if 0 <= start < end and (text_len is None or end <= text_len):
+            out[name] = [start, end]
+    return out
 
 
 def mention_row(doc, ordinal: int, rec: Record, company_id: int | None = None) -> dict:
@@ -81,6 +100,9 @@ def mention_row(doc, ordinal: int, rec: Record, company_id: int | None = None) -
         value = getattr(rec, name, None)
         if value:
             extra[name] = value
+    spans = field_spans(rec, len(doc.text) if getattr(doc, "text", None) is not None else None)
+    if spans:
+        extra["spans"] = spans
     return dict(document_id=doc.id, project_id=None, company_id=company_id, block=None,
                 ordinal=ordinal, investor=rec.investor,
                 investor_country=rec.investor_country, region=rec.region,

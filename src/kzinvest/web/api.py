@@ -15,11 +15,14 @@ from fastapi import (APIRouter, BackgroundTasks, Depends, File, Form, HTTPExcept
                      Query, Request, UploadFile)
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
 
 from kzinvest.model import SECTORS, STAGES
 from kzinvest.web.app import UTF8JSONResponse, WebContext, get_ctx
 from kzinvest.web.i18n import region_codes
+# Response shapes (documentation for /openapi.json; the handlers return plain dicts).
+from kzinvest.web.schemas import (NOT_FOUND, CompanyDetail, CompanyPage, DocumentOut,  # noqa: F401
+                                  EditIn, Error, IndicatorPage, IngestOut, Project, ProjectPage,
+                                  Stats)
 
 router = APIRouter(prefix="/api", default_response_class=UTF8JSONResponse)
 
@@ -34,179 +37,6 @@ Sector = Enum("Sector", {s: s for s in SECTORS}, type=str)
 Stage = Enum("Stage", {s: s for s in STAGES}, type=str)
 Region = Enum("Region", {c.replace("-", "_"): c for c in region_codes()}, type=str)
 Sort = Enum("Sort", {s.replace("-", "desc_"): s for s in SORTS}, type=str)
-
-
-# --- response shapes (documentation; handlers return plain dicts) -----------------
-
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class Evidence(_Open):
-    text: str
-    start: int | None = None
-    end: int | None = None
-
-
-class Source(_Open):
-    document_id: int
-    source: str | None = None
-    url: str | None = None
-    title: str | None = None
-    published: str | None = None
-    evidence: list[Evidence] = []
-
-
-class Event(_Open):
-    stage: str
-    date: str | None = None
-    document_id: int | None = None
-
-
-class Investor(_Open):
-    name: str
-    company_id: int | None = None
-    country: str | None = None
-    role: Literal["investor", "partner", "parent", "project_company"]
-    mentions: int = 0
-    countries: list[str] | None = Field(None, description="when sources disagree on its country")
-
-
-class Report(_Open):
-    date: str | None = None
-    stage: str
-    investor: str | None = None
-    amount: float | None = None
-    currency: str | None = None
-    amount_usd: float | None = None
-    jobs: int | None = None
-    document_id: int
-    revision: bool = False
-
-
-class Revision(_Open):
-    date: str | None = None
-    amount: float
-    currency: str | None = None
-    amount_usd: float | None = None
-    previous: float
-    document_id: int
-
-
-class Project(_Open):
-    id: int
-    investor: str | None = None
-    investor_country: str | None = None
-    region: str | None = None
-    city: str | None = None
-    sector: str | None = None
-    amount: float | None = None
-    currency: str | None = None
-    amount_usd: float | None = None
-    jobs: int | None = None
-    stage: str | None = None
-    date: str | None = None
-    status: str | None = None
-    company_id: int | None = None
-    first_seen: str | None = None
-    last_seen: str | None = None
-    health: float | None = None
-    conflicts: dict[str, list[Any]] = {}
-    investors: list[Investor] = Field([], description="every investor, lead first, with its role")
-    sources: list[Source] = []
-    events: list[Event] = Field([], description="stage changes in date order, with sources")
-    timeline: list[Report] = Field([], description="every report in date order")
-    revisions: list[Revision] = Field([], description="amount revisions (the latest wins)")
-
-
-class ProjectPage(BaseModel):
-    items: list[Project]
-    total: int
-
-
-class Company(_Open):
-    id: int
-    name: str
-    country: str | None = None
-    aliases: list[str] = []
-    projects_count: int | None = None
-
-
-class CompanyDetail(Company):
-    projects: list[Project] = []
-
-
-class CompanyPage(BaseModel):
-    items: list[Company]
-    total: int
-
-
-class Indicator(_Open):
-    id: int
-    document_id: int | None = None
-    region: str | None = None
-    amount: float | None = None
-    currency: str | None = None
-    amount_usd: float | None = None
-    jobs: int | None = None
-    date: str | None = None
-    evidence: list[Any] = []
-
-
-class IndicatorPage(BaseModel):
-    items: list[Indicator]
-    total: int
-
-
-class StatsRow(_Open):
-    key: str | int | None
-    projects: int
-    usd: float | None
-    kzt: float | None
-    jobs: int | None
-
-
-class Totals(_Open):
-    projects: int
-    usd: float | None
-    kzt: float | None
-    jobs: int | None
-    stalled: int | None = None
-
-
-class Stats(BaseModel):
-    by: str
-    items: list[StatsRow]
-    totals: Totals
-
-
-class DocumentOut(_Open):
-    id: int
-    source: str | None = None
-    url: str | None = None
-    title: str | None = None
-    published: str | None = None
-    text: str
-
-
-class Error(BaseModel):
-    detail: Any
-
-
-class EditIn(BaseModel):
-    field: Literal["investor", "investor_country", "region", "city", "sector", "amount", "currency",
-                   "amount_usd", "jobs", "stage", "date"]
-    value: str | float | int | None = Field(description="new value; null clears the field")
-    model_config = ConfigDict(json_schema_extra={"example": {"field": "stage", "value": "launched"}})
-
-
-class IngestOut(_Open):
-    summary: dict[str, Any]
-    new_projects: list[int] = []
-    webhooks: int = 0
-
-
-NOT_FOUND = {404: {"model": Error, "description": "not found"}}
 
 
 # --- common parameters -------------------------------------------------------------
@@ -234,6 +64,7 @@ class FilterParams:
     stalled: bool | None = None
     q: str | None = None
     company_id: int | None = None
+    min_confidence: float | None = None
 
     def as_kwargs(self) -> dict[str, Any]:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None and v != ""}
@@ -250,6 +81,9 @@ def filter_params(
     stalled: bool | None = Query(None, description="true: only stalled projects; false: only active"),
     q: str | None = Query(None, max_length=200, description="full-text search"),
     company_id: int | None = Query(None, ge=1, le=MAX_ID),
+    min_confidence: float | None = Query(None, ge=0, le=1, allow_inf_nan=False,
+                                         description="only projects at least this likely to be "
+                                                     "real (0..1; 0.8: about nine in ten are)"),
 ) -> FilterParams:
     return FilterParams(
         region=region.value if region else None,
@@ -262,6 +96,7 @@ def filter_params(
         stalled=stalled,
         q=(q.strip() or None) if q else None,
         company_id=company_id,
+        min_confidence=min_confidence,
     )
 
 

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 
 # Fields of ProjectFilter the web layer passes through (the registry contract).
 FILTER_FIELDS = ("region", "sector", "country", "stage", "since", "until", "min_usd",
-                 "stalled", "q", "company_id")
+                 "stalled", "q", "company_id", "min_confidence")
 
 
 class TTLCache:

@@ -63,6 +63,7 @@ FIELD_NAMES = {
     "first_seen": ("Первое упоминание", "First seen"),
     "last_seen": ("Последнее упоминание", "Last seen"),
     "health": ("Надёжность записи", "Record health"),
+    "confidence": ("Уверенность извлечения", "Extraction confidence"),
     "product": ("Продукция", "Product"),
     "capacity": ("Мощность", "Capacity"),
 }
@@ -188,6 +189,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review_split": ("Вынести", "Split out"),
     "review_empty": ("Спорных пар нет.", "Nothing to review."),
     "mention": ("Упоминание", "Mention"),
+    "low_confidence_note": ("Система сомневается, что это реальный инвестиционный проект: "
+                            "уверенность извлечения ниже 50 %",
+                            "The extractor doubts this is a real investment project: "
+                            "its confidence is below 50%"),
+    "confidence_filter": ("Уверенность", "Confidence"),
+    "hide_doubtful": ("скрыть сомнительные", "hide doubtful"),
+    "spans_note": ("Наведите на строку (или выберите её клавишей Tab), чтобы подсветить в тексте "
+                   "статьи слова, из которых взято значение.",
+                   "Point at a row (or reach it with Tab) to highlight the words of the article "
+                   "the value comes from."),
+    "span_row_note": ("подсветить в тексте статьи", "highlight in the article text"),
 }
 
 

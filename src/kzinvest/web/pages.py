@@ -24,6 +24,9 @@ templates.env.autoescape = True          # every template, whatever its extensio
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 templates.env.tests["http_url"] = lambda v: isinstance(v, str) and re.match(r"(?i)^https?://", v) is not None
+# Below this confidence a project is flagged "?" in lists (the extractor doubts it is one).
+LOW_CONFIDENCE = 0.5
+templates.env.globals["LOW_CONFIDENCE"] = LOW_CONFIDENCE
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -86,6 +89,12 @@ def page_filter(request: Request) -> dict[str, Any]:
         pass
     if qp.get("stalled") in ("1", "true", "on"):
         out["stalled"] = True
+    try:
+        v = float(qp.get("min_confidence", "").replace(",", "."))
+        if math.isfinite(v) and 0 < v <= 1:
+            out["min_confidence"] = v
+    except ValueError:
+        pass
     q = (qp.get("q") or "").strip()[:200]
     if q:
         out["q"] = q
@@ -119,6 +128,54 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]
         pos = e
     if pos < n:
         out.append((text[pos:], False))
+    return out
+
+
+# Fields whose supporting characters the project page marks in the article text, and the
+# span each row of its fields table points at (amount_usd: the amount the article states).
+SPAN_FIELDS = ("investor", "investor_country", "region", "city", "sector", "amount", "jobs",
+               "stage")
+ROW_SPAN = {**{f: f for f in SPAN_FIELDS}, "amount_usd": "amount"}
+_FIELD_NAME = re.compile(r"[a-z_]{1,40}")
+
+
+def _valid_span(start: Any, end: Any, n: int) -> tuple[int, int] | None:
+    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) \
+            or isinstance(end, bool) or not 0 <= start < end or start >= n:
+        return None
+    return start, min(end, n)
+
+
+def segments(text: str, evidence: list[tuple[int, int]],
+             fields: list[tuple[str, Any, Any]]) -> list[tuple[bool, list[tuple[str, tuple[str, ...]]]]]:
+    """Cut ``text`` into runs (is_evidence, parts) as highlight() does, and each run into
+    parts (piece, fields) where ``fields`` are the names of the field spans covering every
+    character of the piece, in SPAN_FIELDS order (empty: none). Runs never overlap, so each
+    evidence run is one <mark> and the field spans nest inside it; a field span crossing
+    an evidence boundary is cut there. Field spans outside the text, empty or not made of
+    integers are ignored; ends past the text are clipped. The template escapes every piece."""
+    n = len(text)
+    order = {f: i for i, f in enumerate(SPAN_FIELDS)}
+    good = []
+    for name, start, end in fields:
+        span = _valid_span(start, end, n)
+        if span is not None and isinstance(name, str) and _FIELD_NAME.fullmatch(name):
+            good.append((name, *span))
+    cuts = sorted({c for _, s, e in good for c in (s, e)})
+    out, pos = [], 0
+    for piece, is_ev in highlight(text, evidence):
+        start, end = pos, pos + len(piece)
+        pos = end
+        bounds = [start, *(c for c in cuts if start < c < end), end]
+        parts: list[tuple[str, tuple[str, ...]]] = []
+        for a, b in zip(bounds, bounds[1:]):
+            names = tuple(sorted({f for f, s, e in good if s <= a and b <= e},
+                                 key=lambda f: (order.get(f, len(order)), f)))
+            if parts and parts[-1][1] == names:
+                parts[-1] = (parts[-1][0] + text[a:b], names)
+            else:
+                parts.append((text[a:b], names))
+        out.append((is_ev, parts))
     return out
 
 
@@ -234,13 +291,24 @@ def projects(request: Request, ctx: WebContext = Depends(get_ctx)):
     export_qs = urlencode({k: v for k, v in request.query_params.items()
                            if k in ("region", "sector", "country", "stage", "since", "until", "min_usd", "q")
                            and v} | ({"stalled": "true"} if flt_kw.get("stalled") else {})
+                          | {k: flt_kw[k] for k in ("min_confidence",) if k in flt_kw}
                           | ({"sort": sort}))
     return render(request, "projects.html", items=res["items"], total=res["total"], page=page, pages=pages,
                   f=flt_kw, raw=request.query_params, sort=sort, sort_options=SORT_OPTIONS,
                   regions=region_codes(), sectors=SECTORS, stages=STAGES,
                   countries=sorted(r["key"] for r in countries if r.get("key")),
+                  confidence_options=_confidence_options(flt_kw.get("min_confidence")),
                   export_qs=export_qs, feed_qs=urlencode({k: v for k, v in flt_kw.items()
-                                                          if k in ("region", "sector", "country", "stage", "q")}))
+                                                          if k in ("region", "sector", "country", "stage", "q",
+                                                                   "min_confidence")}))
+
+
+def _confidence_options(current: float | None) -> list[float]:
+    """The choices of the filter form's confidence control (the current one among them)."""
+    options = [LOW_CONFIDENCE, 0.8]
+    if current is not None and current not in options:
+        options = sorted([*options, current])
+    return options
 
 
 @router.get("/projects/{project_id}")
@@ -249,18 +317,23 @@ def project(project_id: str, request: Request, ctx: WebContext = Depends(get_ctx
     p = ctx.q.get_project(ctx.store, pid) if pid else None
     if p is None:
         return error_page(request, 404, Translator(lang_of(request))("not_found"))
-    docs = []
+    docs, spanned = [], set()
     for src in (p.get("sources") or [])[:20]:
         doc = ctx.q.get_document(ctx.store, src["document_id"]) if src.get("document_id") else None
-        spans = [(ev.get("start"), ev.get("end")) for ev in src.get("evidence") or []]
-        docs.append({"src": src, "doc": doc,
-                     "segments": highlight(doc["text"], spans) if doc and doc.get("text") else []})
+        evidence = [(ev.get("start"), ev.get("end")) for ev in src.get("evidence") or []]
+        fields = [(name, *span) for name, span in (src.get("spans") or {}).items()
+                  if name in SPAN_FIELDS and isinstance(span, (list, tuple)) and len(span) == 2]
+        parts = segments(doc["text"], evidence, fields) if doc and doc.get("text") else []
+        spanned |= {f for _, run in parts for _, names in run for f in names}
+        docs.append({"src": src, "doc": doc, "segments": parts})
     company = None
     if p.get("company_id"):
         company = ctx.q.get_company(ctx.store, p["company_id"])
-    return render(request, "project.html", p=p, docs=docs, company=company,
+    return render(request, "project.html", p=p, docs=docs, company=company, spanned=spanned,
+                  row_span=ROW_SPAN,
                   fields=("investor", "investor_country", "region", "city", "sector", "amount", "amount_usd",
-                          "jobs", "stage", "status", "first_seen", "last_seen", "health", "product", "capacity"))
+                          "jobs", "stage", "status", "first_seen", "last_seen", "health", "confidence",
+                          "product", "capacity"))
 
 
 @router.get("/companies")

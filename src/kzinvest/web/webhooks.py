@@ -7,7 +7,8 @@ Configuration (either):
   * ``KZINVEST_WEBHOOKS_FILE`` - path to a JSON file holding the same list.
 
 Filter keys are those of the registry's ProjectFilter: region, sector, country, stage,
-since, until, min_usd, stalled, q, company_id (all optional; an empty filter matches all).
+since, until, min_usd, stalled, q, company_id, min_confidence (all optional; an empty filter
+matches all).
 
 The ingest path calls :func:`notify_new_project_ids` (or :func:`notify_new_projects` with
 project dicts) after an ingest; each matching hook gets one POST::
@@ -32,7 +33,7 @@ from typing import Any, Iterable
 log = logging.getLogger("kzinvest.webhooks")
 
 FILTER_KEYS = ("region", "sector", "country", "stage", "since", "until", "min_usd", "stalled", "q",
-               "company_id")
+               "company_id", "min_confidence")
 
 
 @dataclass
@@ -102,6 +103,9 @@ def project_matches(project: dict[str, Any], flt: dict[str, Any]) -> bool:
     if flt.get("min_usd") is not None and (project.get("amount_usd") or 0) < float(flt["min_usd"]):
         return False
     if flt.get("stalled") is not None and (project.get("status") == "stalled") != bool(flt["stalled"]):
+        return False
+    if flt.get("min_confidence") is not None and (
+            project.get("confidence") is None or project["confidence"] < float(flt["min_confidence"])):
         return False
     when = project.get("date") or project.get("last_seen") or ""
     if flt.get("since") and (not when or when < flt["since"]):
