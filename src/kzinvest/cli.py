@@ -42,7 +42,8 @@ def extract(
                 continue
             if isinstance(found, str):   # one bad article must not stop the batch
                 failed += 1
-                err.print(f"[red]error[/red] {item.source}: extraction failed: {found}", highlight=False)
+                err.print(f"[red]error[/red] {item.source}: extraction failed: {found}",
+                          highlight=False, soft_wrap=True)    # one line, however long
                 continue
             found = [r for r in found if (indicators or r.kind == "project") and
                      (r.kind != "project" or r.confidence >= min_confidence)]
