@@ -66,7 +66,7 @@ def default_models() -> dict[str, Linear]:
 
 def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
     models = default_models() if models is None else models
-    out, kept = [], []
+    kept = []
     for c in candidates:
         record = c.record
         accept = models.get("candidate")

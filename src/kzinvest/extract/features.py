@@ -17,7 +17,6 @@ from collections import Counter
 
 from kzinvest.extract import cues
 from kzinvest.extract.sectors import sector_scores
-from kzinvest.model import STAGES
 
 STEM = 6                        # letters kept of a word
 BUCKETS = 1 << 15               # hashed stem space

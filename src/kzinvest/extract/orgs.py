@@ -8,7 +8,7 @@ contractors, brands and news agencies are never taken for investors.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from kzinvest.extract import countries as countries_mod
 from kzinvest.extract import cues
