@@ -136,7 +136,8 @@ def generate(store, n_projects: int, mentions_per_project: int = 10, seed: int =
                     currency="USD" if amount else None, amount_usd=amount,
                     jobs=rnd.choice([None, rnd.randint(10, 5000)]), stage=stage,
                     stage_rank=STAGES.index(stage), date=last, first_seen=first, last_seen=last,
-                    health=rnd.random(), sources_count=rnd.randint(1, 5),
+                    health=rnd.random(), confidence=round(rnd.uniform(0.05, 0.99), 3),
+                    sources_count=rnd.randint(1, 5),
                     mentions_count=mentions_per_project, conflicts={},
                     search_text=f"Company {i % 997} завод продукт{i % 50} {stage}",
                     created_at=now, updated_at=now))
@@ -178,7 +179,7 @@ def random_filter(rnd) -> ProjectFilter:
                                        "investor"]))
     for _ in range(rnd.randint(1, 3)):
         kind = rnd.choice(["region", "sector", "country", "stage", "since", "min_usd",
-                           "stalled", "q", "until"])
+                           "stalled", "q", "until", "min_confidence"])
         if kind == "region":
             f.region = rnd.choice(REGIONS)
         elif kind == "sector":
@@ -195,6 +196,8 @@ def random_filter(rnd) -> ProjectFilter:
             f.min_usd = 10 ** rnd.uniform(6, 9)
         elif kind == "stalled":
             f.stalled = rnd.random() < 0.7
+        elif kind == "min_confidence":
+            f.min_confidence = rnd.choice([0.5, 0.8])
         else:
             f.q = f"продукт{rnd.randint(0, 49)}"
     return f

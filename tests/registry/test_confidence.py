@@ -44,15 +44,18 @@ def test_mention_keeps_the_records_spans_checked(store):
     assert m.extra["spans"] == {"investor": [5, 10], "amount": [30, 43]}
     assert text[5:10] == "КАМАЗ"
     [p] = _projects(store)
-    assert p["sources"][0]["spans"] == {"investor": [5, 10], "amount": [30, 43]}
+    assert "spans" not in p["sources"][0]                # lists leave them out
     assert p["sources"][0]["confidence"] == pytest.approx(0.7)
+    src = get_project(store, p["id"])["sources"][0]
+    assert src["spans"] == {"investor": [5, 10], "amount": [30, 43]}
+    assert src["confidence"] == pytest.approx(0.7)
 
 
 def test_a_record_without_spans_stores_none(store):
     article(store, dict(KAMAZ, evidence=["КАМАЗ построит завод."]), published="2024-01-01")
     with store.read() as s:
         assert "spans" not in (s.scalars(select(Mention)).one().extra or {})
-    assert _projects(store)[0]["sources"][0]["spans"] == {}
+    assert get_project(store, _projects(store)[0]["id"])["sources"][0]["spans"] == {}
 
 
 def test_project_confidence_is_the_highest_of_its_mentions(store):
@@ -97,7 +100,7 @@ def test_reextract_updates_confidence_and_spans(store):
     store.reextract(extract=doubtful)
     [p] = _projects(store)
     assert p["confidence"] == pytest.approx(0.2)
-    assert p["sources"][0]["spans"] == {"city": [29, 37]}
+    assert get_project(store, p["id"])["sources"][0]["spans"] == {"city": [29, 37]}
     assert text[29:37] == "Костанае"
 
 

@@ -24,9 +24,18 @@ def project_select(store):
     return select(*PROJECT_COLS, status_expr(store).label("status"))
 
 
-def _project_dicts(store, s: Session, rows) -> list[dict]:
+_MENTION_COLS = (Mention.project_id, Mention.document_id, Mention.evidence, Mention.investor,
+                 Mention.stage, Mention.date, Mention.amount, Mention.currency,
+                 Mention.amount_usd, Mention.jobs, Mention.ordinal, Mention.confidence,
+                 Document.source, Document.url, Document.title, Document.published,
+                 Document.content_hash)
+
+
+def _project_dicts(store, s: Session, rows, spans: bool = False) -> list[dict]:
     """Project rows (from project_select) with their investors, sources, stage events,
-    timeline and revisions: three queries for any number of projects."""
+    timeline and revisions: three queries for any number of projects. `spans`: each source
+    also gets the spans of the fields it supports (one project's page; lists leave them
+    out, which spares decoding every mention's extras)."""
     items = [dict(r._mapping) for r in rows]
     ids = [d["id"] for d in items]
     sources: dict[int, dict[int, dict]] = defaultdict(dict)
@@ -34,26 +43,23 @@ def _project_dicts(store, s: Session, rows) -> list[dict]:
     events: dict[int, list[dict]] = defaultdict(list)
     investors: dict[int, list[dict]] = defaultdict(list)
     if ids:
-        for m in s.execute(
-                select(Mention.project_id, Mention.document_id, Mention.evidence,
-                       Mention.investor, Mention.stage, Mention.date, Mention.amount,
-                       Mention.currency, Mention.amount_usd, Mention.jobs, Mention.ordinal,
-                       Mention.confidence, Mention.extra, Document.source, Document.url,
-                       Document.title, Document.published, Document.content_hash)
-                .join(Document, Document.id == Mention.document_id)
-                .where(Mention.project_id.in_(ids))
-                .order_by(Mention.document_id, Mention.ordinal)).all():
+        cols = (*_MENTION_COLS, Mention.extra) if spans else _MENTION_COLS
+        mentions = s.execute(select(*cols).join(Document, Document.id == Mention.document_id)
+                             .where(Mention.project_id.in_(ids))).all()
+        if spans:     # in record order: an article's first record that gives a span wins
+            mentions = sorted(mentions, key=lambda r: (r.document_id, r.ordinal))
+        for m in mentions:
             entry = sources[m.project_id].setdefault(m.document_id, {
                 "document_id": m.document_id, "source": m.source, "url": m.url,
-                "title": m.title, "published": m.published, "evidence": [], "spans": {},
-                "confidence": m.confidence,
+                "title": m.title, "published": m.published, "evidence": [],
+                **({"spans": {}} if spans else {}), "confidence": m.confidence,
                 "_order": (m.published or "", m.content_hash)})
             for ev in m.evidence or []:
                 if ev not in entry["evidence"]:      # partners of one article share it
                     entry["evidence"].append(ev)
             # each field's supporting characters in this article (the first record that
             # gives one wins), and the surest of the article's records
-            for name, span in ((m.extra or {}).get("spans") or {}).items():
+            for name, span in (((m.extra or {}).get("spans") or {}) if spans else {}).items():
                 entry["spans"].setdefault(name, span)
             if m.confidence is not None and (entry["confidence"] is None
                                              or m.confidence > entry["confidence"]):
@@ -176,7 +182,7 @@ def get_project(store, project_id: int) -> dict | None:
         row = s.execute(project_select(store).where(Project.id == int(project_id))).first()
         if row is None:
             return None
-        d = _project_dicts(store, s, [row])[0]
+        d = _project_dicts(store, s, [row], spans=True)[0]
         from kzinvest.registry.models import Override
         d["overrides"] = [{"field": o.field, "value": o.value, "who": o.who,
                            "at": o.created_at.isoformat(timespec="seconds")}

@@ -24,10 +24,11 @@ class Source(_Open):
     title: str | None = None
     published: str | None = None
     evidence: list[Evidence] = []
-    spans: dict[str, list[int]] = Field(
-        {}, description="for each field this article supports, [start, end] character offsets "
-                        "into the document's text (investor, amount, jobs, region, city, "
-                        "investor_country, stage, sector)")
+    spans: dict[str, list[int]] | None = Field(
+        None, description="one project (/api/projects/{id}) only: for each field this article "
+                          "supports, [start, end] character offsets into the document's text "
+                          "(investor, amount, jobs, region, city, investor_country, stage, "
+                          "sector)")
     confidence: float | None = Field(None, description="the surest of this article's records")
 
 
