@@ -60,7 +60,8 @@ def best_value(seen: list[Seen], get) -> object:
         if v is None:
             continue
         counts[v] += 1
-        latest[v] = max(latest.get(v, ("", -1)), s.order)
+        latest[v] = max(latest.get(v, ("", ("", -1))), s.order)   # same shape as order: no date
+                                                                  # must not compare int and tuple
     if not counts:
         return None
     return max(counts, key=lambda v: (counts[v], latest[v]))
