@@ -73,6 +73,7 @@ class Feat:
     carry: int | None = None   # the project a re-extracted record fed before
     partners: frozenset = frozenset()   # names of its article's joint-venture partners
     hubs: frozenset = frozenset()       # its names that are partners in several ventures
+    project_tags: frozenset | None = None   # tags that name no company of its block
 
 
 @lru_cache(maxsize=65536)
@@ -210,12 +211,15 @@ def first_token(lead: str, min_len: int = 5) -> str | None:
     return None
 
 
-def prefix_key(squash: str) -> str | None:
-    """The first six letters of a company key without spaces ("KAZ Minerals" and "KAZ
-    Minerals Aktogay" both "kazmin"), unless they only say "Kazakhstan"."""
-    if len(squash) < 6 or any(squash.startswith(g) for g in _GENERIC if len(g) >= 6):
-        return None
-    return squash[:6]
+def squash_keys(lead: str) -> set[str]:
+    """The company key without spaces, whole and of its first two words: "KAZ Minerals",
+    "KAZMinerals" and "KAZ Minerals Aktogay" all give "kazminerals". Exact keys, not
+    prefixes, so that unrelated names never chain blocks together."""
+    toks = lead.split()
+    out = {"".join(toks)} if len("".join(toks)) >= 5 else set()
+    if len(toks) > 2 and toks[0] not in _GENERIC and len("".join(toks[:2])) >= 6:
+        out.add("".join(toks[:2]))
+    return out
 
 
 def own_keys(f: Feat) -> set[str]:
@@ -227,12 +231,10 @@ def own_keys(f: Feat) -> set[str]:
         keys |= {"n:" + k for k in f.names | f.parents}
         # spelling variants and a company's local firm ("KAZ Minerals Aktogay"), within a
         # sector: across sectors they are hardly ever one undertaking, and these keys are broad
-        tok = first_token(f.lead)
+        tok = first_token(f.lead, 6)
         if tok:
             keys.add(f"f:{tok}|{f.sector or '-'}")
-        pre = prefix_key(f.squash)
-        if pre:
-            keys.add(f"p:{pre}|{f.sector or '-'}")
+        keys |= {"s:" + k for k in squash_keys(f.lead)}
     elif f.country and f.region and f.sector:
         keys.add(f"u:{f.country}|{f.region}|{f.sector}")
     # Quoted names with the sector; a mention's own names join them, so that an article
@@ -275,8 +277,12 @@ def assign_partners(feats: list[Feat]) -> None:
     on the same undertaking (joint_venture_groups). Partners always share a block, so the
     mentions of any union of blocks give every mention its partners."""
     by_doc: dict[int, list[Feat]] = {}
+    companies = frozenset().union(*(f.names for f in feats)) if feats else frozenset()
     for f in feats:
         f.partners = f.hubs = frozenset()
+        # a quoted company name («КазМунайГаз», «КазМунайГаза») is no project name
+        f.project_tags = frozenset(t for t in f.tags if t not in companies
+                                   and not (_inflected({t}) & companies))
         by_doc.setdefault(f.doc, []).append(f)
     for doc_feats in by_doc.values():
         if len(doc_feats) < 2:

@@ -100,6 +100,8 @@ def links_of(name: str) -> dict[str, list[dict]]:
     keys = name_keys(name)
     parents, children = [], []
     for link in all_links():
+        if name_keys(link.child) & name_keys(link.parent):
+            continue            # the reference list knows the child as the parent's alias
         if name_keys(link.child) & keys:
             parents.append({"name": link.parent, "kind": link.kind, "source": link.source})
         if name_keys(link.parent) & keys:

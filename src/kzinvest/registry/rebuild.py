@@ -32,6 +32,7 @@ _SEL_ROWS = select(*_ROW_COLS).join(_D, _D.c.id == _M.c.document_id).where(_M.c.
 _SEL_KEYS = select(_K.c.mention_id, _K.c.key).where(_K.c.mention_id.in_(_IDS))
 DOCS_PER_PAGE = 5000
 CHUNK = 20000            # mentions per write transaction (whole blocks)
+IN_LIST = 10000          # ids per IN (...) list (PostgreSQL takes at most 65,535 parameters)
 
 
 @dataclass
@@ -117,10 +118,12 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
     for ids in chunks:
         with store.write() as s:
             conn = s.connection()
-            rows = conn.execute(_SEL_ROWS, {"ids": ids}).all()
-            keys_of: dict[int, set[int]] = {}
-            for mid, k in conn.execute(_SEL_KEYS, {"ids": ids}):
-                keys_of.setdefault(mid, set()).add(k)
+            rows, keys_of = [], {}
+            for part in range(0, len(ids), IN_LIST):   # bound parameters per statement
+                some = ids[part:part + IN_LIST]
+                rows += conn.execute(_SEL_ROWS, {"ids": some}).all()
+                for mid, k in conn.execute(_SEL_KEYS, {"ids": some}):
+                    keys_of.setdefault(mid, set()).add(k)
             feats = [resolver.feat(r) for r in rows]
             decided = decisions.load(conn, {r.doc_hash for r in rows})
             must, cannot = [], set()

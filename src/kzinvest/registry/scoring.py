@@ -144,8 +144,10 @@ def levels(a: Feat, b: Feat) -> dict[str, str] | None:
             return None
         name = "unnamed"
     out = {"name": name}
-    if a.tags and b.tags:
-        out["tags"] = "shared" if (a.tags - a.names) & (b.tags - b.names) else "disjoint"
+    ta = a.project_tags if a.project_tags is not None else a.tags - a.names
+    tb = b.project_tags if b.project_tags is not None else b.tags - b.names
+    if ta and tb:
+        out["tags"] = "shared" if ta & tb else "disjoint"
     else:
         out["tags"] = "na"
     for f, x, y in (("country", a.country, b.country), ("region", a.region, b.region),
@@ -190,9 +192,13 @@ def hard_contradiction(lv: dict[str, str]) -> bool:
     common («Мирный» placed in two regions by two articles is still one wind farm). A pair
     like this keeps its two groups apart (complete linkage on contradictions). Investors
     known only by description ("турецкая компания") are told apart by nothing but the facts:
-    their reports must agree on a close amount as well."""
+    their reports must agree on a close amount as well. Two sectors are two undertakings
+    unless something else ties them (a project name, the amount, the town): extractors
+    disagree on a foundry's sector, not on a car plant's and a steel works'."""
     return (lv["amount"] == "far" or lv["city"] == "ne"
             or (lv["region"] == "ne" and lv["tags"] != "shared")
+            or (lv["sector"] == "ne" and lv["tags"] != "shared" and lv["city"] != "eq"
+                and lv["amount"] not in ("same", "close"))
             or (lv["name"] == "unnamed" and lv["amount"] not in ("same", "close")))
 
 
