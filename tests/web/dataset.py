@@ -142,7 +142,8 @@ ARTICLES = [
      [dict(investor=XSS_INVESTOR, investor_country="CN", region="KZ-55",
            city='Павлодар"><script>window.__xss=5</script>', sector="metallurgy",
            amount=150e6, currency="USD", amount_usd=150e6, jobs=300, stage="negotiation",
-           date="2025-11-01",
+           date="2025-11-01", spans_of={"amount": "150 млн долларов", "sector": XSS_SCRIPT,
+                                        "jobs": XSS_IMG},
            evidence=["Китайская компания Evil Metals построит ферросплавный завод в Павлодаре за 150 млн долларов.",
                      f"Вредный код {XSS_SCRIPT} и картинка {XSS_IMG} должны показаться как текст."])]),
 ]

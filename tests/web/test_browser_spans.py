@@ -94,3 +94,17 @@ def test_list_flags_and_hides_doubtful_projects(page, live, artifacts):
     assert page.locator("#projects-table .badge.low-conf").count() == 0
     assert "min_confidence=0.5" in page.locator("#export-csv").get_attribute("href")
     page.screenshot(path=str(artifacts / "projects-confident.png"), full_page=True)
+
+
+def test_hovering_rows_whose_words_are_markup_runs_nothing(page, live, ids):
+    from . import dataset
+    seen = _watch(page)
+    page.goto(f"{live.url}/projects/{ids['xss']}")
+    for row, field in (("sector", "sector"), ("jobs", "jobs"), ("amount_usd", "amount")):
+        page.hover(f'#fields tr[data-field="{row}"]')
+        page.wait_for_function(
+            f"() => document.querySelector('.article .fs[data-field~=\"{field}\"]').classList.contains('fs-on')")
+    assert page.locator('.article .fs[data-field~="sector"]').inner_text() == dataset.XSS_SCRIPT
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator(".article script, .article img").count() == 0
+    assert seen["errors"] == [] and seen["console"] == []

@@ -108,3 +108,15 @@ def test_project_without_spans_has_no_field_markup(client, ids):
     html = client.get(f"/projects/{ids['mirny']}").text
     assert 'class="fs"' not in html and "data-span=" not in html and 'id="spans-note"' not in html
     assert html.count("<mark>") == 1
+
+
+def test_field_spans_over_markup_stay_text(client, ids):
+    from . import dataset
+    html = client.get(f"/projects/{ids['xss']}").text
+    article = re.search(r'<div class="article">(.*?)</div>', html, re.S).group(1)
+    assert "<script" not in article and "<img" not in article
+    assert ('<span class="fs" data-field="sector">&lt;script&gt;window.__xss = 1; '
+            "alert(&#39;xss&#39;)&lt;/script&gt;</span>") in article
+    assert '<span class="fs" data-field="jobs">&lt;img src=&#34;x&#34;' in article
+    assert '<span class="fs" data-field="amount">150 млн долларов</span>' in article
+    assert dataset.XSS_SCRIPT not in html
