@@ -142,6 +142,37 @@ def quality(store, truth: dict[int, int], sample: int = 2000, seed: int = 3) -> 
             "recall": round(tp / pos, 3) if pos else 1.0}
 
 
+def incremental(store, n_docs: int = 40, seed: int = 5) -> dict:
+    """After the rebuild: ingest `n_docs` new articles about existing undertakings (each a
+    new report of a random project, as the news brings them) one by one through the normal
+    write path, and time them: resolution re-clusters the blocks they join."""
+    from sqlalchemy import func, select
+    from kzinvest.model import Document, Record
+    rnd = random.Random(seed)
+    with store.read() as s:
+        n = s.scalar(select(func.max(Mention.id)))
+        picks = [s.get(Mention, rnd.randint(1, n)) for _ in range(n_docs * 2)]
+    picks = [m for m in picks if m is not None][:n_docs]
+    sizes, times = [], []
+    for k, m in enumerate(picks):
+        with store.read() as s:
+            block = s.scalar(select(func.count()).select_from(Mention).where(Mention.block == m.block))
+        text_ = f"Новая статья {k}: {m.investor} продолжает проект."
+        doc = Document(source=f"new/{k}.txt", text=text_, published="2026-01-15")
+        rec = Record(source=doc.source, investor=m.investor, investor_country=m.investor_country,
+                     region=m.region, city=m.city, sector=m.sector, amount=m.amount,
+                     currency=m.currency, amount_usd=m.amount_usd, stage="launched",
+                     evidence=[text_])
+        t0 = time.perf_counter()
+        store.add_document(doc, records=[rec])
+        times.append((time.perf_counter() - t0) * 1000)
+        sizes.append(block)
+    times.sort()
+    return {"incremental_docs": len(times), "incremental_ms_median": round(times[len(times) // 2], 1),
+            "incremental_ms_p90": round(times[int(len(times) * 0.9)], 1),
+            "block_size_median": sorted(sizes)[len(sizes) // 2], "block_size_max": max(sizes)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mentions", type=int, default=100_000)
@@ -169,7 +200,7 @@ def main() -> int:
                "projects": first.projects_after, "true_projects": len(set(truth.values())),
                "rebuild_from_scratch_s": round(t1 - t0, 1), "phases": first.seconds,
                "rebuild_again_s": round(t2 - t1, 1), "moved_again": again.mentions_moved,
-               **quality(store, truth)}
+               **quality(store, truth), **incremental(store)}
         store.close()
     print(json.dumps(out, ensure_ascii=False))
     return 0

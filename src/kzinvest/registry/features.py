@@ -135,6 +135,8 @@ def _sentence(text: str) -> tuple[frozenset, frozenset, int, frozenset]:
     stems = {w[:5] for w in _WORD.findall(text.lower())}
     words = set()
     for w in _TOKEN.findall(text):
+        if not (w[0].isupper() or w[0].isdigit()):   # names in passing are capitalised
+            continue
         k = _word(w)
         if k:
             words.add(k)
