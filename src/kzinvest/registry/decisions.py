@@ -17,7 +17,7 @@ from kzinvest.registry.models import ResolutionDecision
 
 ACTIONS = ("merge", "apart", "split")
 _D = ResolutionDecision.__table__
-_SEL = (select(_D.c.id, _D.c.action, _D.c.a_ref, _D.c.b_ref, _D.c.apart)
+_SEL = (select(_D.c.id, _D.c.action, _D.c.a_ref, _D.c.b_ref, _D.c.apart, _D.c.created_at)
         .where(or_(_D.c.a_hash.in_(bindparam("hashes", expanding=True)),
                    _D.c.b_hash.in_(bindparam("hashes2", expanding=True))))
         .order_by(_D.c.created_at, _D.c.id))
@@ -51,11 +51,21 @@ def find(ref: dict | None, by_hash: dict[str, list[tuple[Feat, dict]]]) -> Feat 
     return cands[0][0] if len(cands) == 1 else None
 
 
+_ANY = select(_D.c.id).limit(1)
+SLICE = 5000       # hashes per statement (SQLite takes at most 32,766 parameters)
+
+
 def load(conn, hashes) -> list:
+    """Decisions naming any of these documents, in the order they were made."""
     hashes = sorted(set(hashes))
-    if not hashes:
+    if not hashes or (len(hashes) > SLICE and conn.scalar(_ANY) is None):
         return []
-    return conn.execute(_SEL, {"hashes": hashes, "hashes2": hashes}).all()
+    rows = {}
+    for i in range(0, len(hashes), SLICE):
+        part = hashes[i:i + SLICE]
+        for r in conn.execute(_SEL, {"hashes": part, "hashes2": part}):
+            rows[r.id] = r
+    return sorted(rows.values(), key=lambda r: (r.created_at, r.id))
 
 
 def constraints(rows, by_hash) -> tuple[list[tuple[int, int]], set[tuple[int, int]],
