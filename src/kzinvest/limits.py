@@ -23,8 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, TypeVar
 
 T = TypeVar("T")
 DEFAULT_SECONDS = 30.0
@@ -56,47 +55,63 @@ def _set_async_exc(tid: int, exc: type[BaseException] | None) -> None:
 _local = threading.local()
 
 
-@contextmanager
-def time_limit(seconds: float | None = None, what: str = "processing") -> Iterator[None]:
-    """Raise TimeLimitExceeded in this thread if the block runs longer than `seconds`
-    (default: KZINVEST_DOC_TIMEOUT). Nested limits: only the outermost one is armed."""
+REFIRE_S = 0.5
+
+
+def run_with_limit(fn: Callable[..., T], *args, seconds: float | None = None,
+                   what: str = "processing", **kwargs) -> T:
+    """fn(*args, **kwargs), or TimeLimitExceeded if it runs longer than `seconds` (default:
+    KZINVEST_DOC_TIMEOUT). Nested calls: only the outermost limit is armed.
+
+    Python swallows an exception that arrives while a garbage-collector callback or a
+    __del__ method runs ("Exception ignored in ..."), so once the limit is reached the
+    watchdog raises it again every REFIRE_S seconds until `fn` has really stopped. All the
+    handling happens in this one frame (not a context manager's __exit__), so an exception
+    arriving as `fn` returns is still caught here and never escapes to the caller."""
     seconds = doc_seconds() if seconds is None else seconds
     if seconds <= 0 or getattr(_local, "armed", False):
-        yield
-        return
+        return fn(*args, **kwargs)
     tid = threading.get_ident()
     lock = threading.Lock()
     state = ["running"]
+    timers: list[threading.Timer] = []
+
+    def arm(delay: float) -> None:
+        t = threading.Timer(delay, fire)
+        t.daemon = True
+        timers.append(t)
+        t.start()
 
     def fire() -> None:
         with lock:
-            if state[0] == "running":
+            if state[0] in ("running", "fired"):
                 state[0] = "fired"
                 _set_async_exc(tid, _Abort)
+                arm(REFIRE_S)
 
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
     _local.armed = True
     try:
-        timer.start()
         try:
-            yield
+            arm(seconds)
+            return fn(*args, **kwargs)
         finally:
-            timer.cancel()
-            with lock:
-                fired = state[0] == "fired"
-                state[0] = "done"
+            # First make sure no watchdog fires again (even if an exception already on its
+            # way interrupts this very block), then withdraw one still pending.
+            fired = False
+            while True:
+                try:
+                    with lock:
+                        fired = fired or state[0] == "fired"
+                        state[0] = "done"
+                    break
+                except _Abort:
+                    fired = True
+            for t in list(timers):
+                t.cancel()
             if fired:
-                _set_async_exc(tid, None)       # an exception still pending: withdraw it
+                _set_async_exc(tid, None)
     except _Abort:
         raise TimeLimitExceeded(f"{what} took longer than {seconds:g} s "
                                 f"(pathological input? limit: {ENV})") from None
     finally:
         _local.armed = False
-
-
-def run_with_limit(fn: Callable[..., T], *args, seconds: float | None = None,
-                   what: str = "processing", **kwargs) -> T:
-    """fn(*args, **kwargs) under time_limit(seconds)."""
-    with time_limit(seconds, what):
-        return fn(*args, **kwargs)

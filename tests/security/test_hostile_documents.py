@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kzinvest import extract_text
-from kzinvest.limits import TimeLimitExceeded, run_with_limit, time_limit
+from kzinvest.limits import TimeLimitExceeded, run_with_limit
 from kzinvest.sources.errors import InputError
 from kzinvest.sources.files import iter_documents
 
@@ -162,6 +162,25 @@ def test_time_limit_survives_except_exception_fallbacks():
         run_with_limit(swallowing, seconds=0.3)
 
 
+def test_time_limit_fires_again_when_the_first_abort_is_swallowed():
+    """An exception arriving inside a garbage-collector callback or __del__ is swallowed by
+    Python; the watchdog raises it again until the block stops."""
+    swallowed = []
+
+    def swallow_once():
+        try:
+            _spin()
+        except BaseException as exc:       # what "Exception ignored in ..." amounts to
+            swallowed.append(type(exc).__name__)
+        _spin()
+
+    t0 = time.monotonic()
+    with pytest.raises(TimeLimitExceeded):
+        run_with_limit(swallow_once, seconds=0.3)
+    assert swallowed == ["_Abort"] and time.monotonic() - t0 < 3
+    time.sleep(1)                            # and nothing fires after the block has ended
+
+
 def test_time_limit_works_in_worker_threads_and_does_not_leak():
     result = {}
 
@@ -178,9 +197,30 @@ def test_time_limit_works_in_worker_threads_and_does_not_leak():
     t.start()
     t.join(10)
     assert "took longer" in result["err"] and result["after"] == 499500 and result["still"] == "alive"
-    with time_limit(0.2):
-        pass
+    run_with_limit(lambda: None, seconds=0.2)
     time.sleep(0.4)                          # no stray exception arrives afterwards
+
+
+def test_no_abort_ever_escapes_a_limit_that_ends_as_it_fires():
+    """Thousands of limits that end right when they fire: each call returns or raises
+    TimeLimitExceeded, and no abort arrives later in code outside any limit."""
+    import random
+    rnd = random.Random(7)
+
+    def work(n):
+        return sum(range(n))
+
+    outcomes = {"ok": 0, "timeout": 0}
+    for _ in range(1500):
+        try:
+            run_with_limit(work, rnd.randint(1000, 300_000), seconds=rnd.choice([5e-4, 1e-3, 2e-3]))
+            outcomes["ok"] += 1
+        except TimeLimitExceeded:
+            outcomes["timeout"] += 1
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 1:         # an escaped abort would raise here
+        work(1000)
+    assert outcomes["ok"] and outcomes["timeout"]
 
 
 def test_ingest_reports_a_pathological_document_and_keeps_the_others(tmp_path, monkeypatch):
