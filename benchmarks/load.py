@@ -201,7 +201,7 @@ def wait_ready(port: int, proc, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+            raise SystemExit("server exited")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/projects?limit=1", timeout=2):
                 return
@@ -225,8 +225,9 @@ def main() -> int:
     subprocess.run([KZ, "ingest", str(ROOT / "samples"), "--no-progress"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     port = free_port()
+    server_log = open(tmp / "server.log", "w")
     server = subprocess.Popen([KZ, "serve", "--port", str(port), "--workers", str(a.workers),
-                               "--log-level", "warning"], env=env, stdout=subprocess.PIPE,
+                               "--log-level", "warning"], env=env, stdout=server_log,
                               stderr=subprocess.STDOUT, text=True)
     ingest = None
     try:
@@ -282,6 +283,7 @@ def main() -> int:
         print(f"  {kind:5} n={k['n']:,} p50 {k.get('p50_ms')} ms p95 {k.get('p95_ms')} ms")
     if l["error_examples"]:
         print("  errors, e.g.: " + "; ".join(l["error_examples"]))
+        print(f"  server log: {tmp / 'server.log'}")
     print(f"  load average before: {', '.join(f'{x:.1f}' for x in result['loadavg_before'])} "
           f"on {result['cpus']} CPUs")
     if a.out:
