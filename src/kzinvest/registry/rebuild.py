@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, delete, func, select
 
 from kzinvest.registry import audit, decisions
 from kzinvest.registry.cluster import cluster, components
-from kzinvest.registry.features import document_keys, stable_hash
+from kzinvest.registry.features import document_keys, features, stable_hash
 from kzinvest.registry.models import (Document, Mention, MentionKey, Project,
                                       ResolutionDecision, ReviewPair)
 from kzinvest.registry.resolution import _ROW_COLS, _by_hash
@@ -81,7 +81,8 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
                 by_doc.setdefault(r.document_id, []).append(r)
             batch = []
             for doc_rows in by_doc.values():
-                feats = [resolver.feat(r) for r in doc_rows]
+                # not through the resolver's cache: pass 2 reads the mentions block by block
+                feats = [features(r, r.doc_hash) for r in doc_rows]
                 if doc_rows[0].doc_hash in wanted:
                     decided += list(zip(doc_rows, feats))
                 for mid, keys in document_keys(feats).items():

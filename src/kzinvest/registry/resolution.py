@@ -55,7 +55,7 @@ _MOVE_OVERRIDES = (update(_O).where(_O.c.project_id == bindparam("_old"))
                    .values(project_id=bindparam("_new")))
 _DEL_REVIEW = delete(_R).where(_R.c.block.in_(_BLOCKS))
 _INS_REVIEW = insert(_R)
-FEATURE_CACHE = 200_000
+FEATURE_CACHE = 50_000       # mentions whose features are kept between resolutions
 
 
 @dataclass
