@@ -94,6 +94,36 @@ def candidate_features(c) -> dict[str, float]:
         f.update(stems(left[-25:], "L"))
         f.update(stems(right[:25], "R"))
     f.update(stems(name, "N"))
+    f.update(_relative_features(c, len(mentions), first))
+    return f
+
+
+def _first_sentence(c) -> int:
+    infos = c.infos
+    starts = [m.start for m in c.undertaking.entity.mentions]
+    return min((i.sent.index for i in infos for s in starts if i.sent.start <= s < i.sent.end),
+               default=len(infos))
+
+
+def _relative_features(c, mentions: int, first: int) -> dict[str, float]:
+    """How this organisation stands among the article's other candidates: an article is
+    mostly about one investor, and the one named most, first and beside the money is usually
+    it, whatever words surround the others."""
+    peers = [p for p in c.peers if p.undertaking.entity is not c.undertaking.entity]
+    f: dict[str, float] = {}
+    if not peers:
+        f["alone"] = 1.0
+        return f
+    counts = [len(p.undertaking.entity.mentions) for p in peers]
+    f["most_mentioned"] = float(mentions >= max(counts))
+    f["mention_share"] = mentions / (mentions + sum(counts))
+    f["named_first"] = float(first <= min(_first_sentence(p) for p in peers))
+    f["peers_rule_investor"] = _log(sum(p.rule_investor for p in peers))
+    f["only_rule_investor"] = float(c.rule_investor and not any(p.rule_investor for p in peers))
+    own_money = any(i.money for i in c.undertaking.sentences)
+    f["only_with_money"] = float(own_money and not any(i.money for p in peers for i in p.undertaking.sentences))
+    f["peers_described"] = float(any(p.undertaking.entity.described for p in peers))
+    f["own_undertakings"] = _log(sum(p.undertaking.entity is c.undertaking.entity for p in c.peers) - 1)
     return f
 
 
@@ -114,6 +144,15 @@ def sector_features(c) -> dict[str, float]:
     top = max(scores.values(), default=0) or 1
     for sector, score in scores.items():
         f[f"score={sector}"] = score / top
+    # The article as a whole: a one-project article names its product in sentences the
+    # attribution did not give the investor (the headline, a quote).
+    article: Counter = Counter()
+    for info in c.infos:
+        if not info.background:
+            article.update(sector_scores(info.sent.text, 1.0))
+    top = max(article.values(), default=0) or 1
+    for sector, score in article.items():
+        f[f"art={sector}"] = score / top
     for k in [k for k in f if k[0] == "W"]:
         f[k] = min(f[k], 3.0) / 3.0
     if c.record.investor:
@@ -131,6 +170,9 @@ def stage_features(c) -> dict[str, float]:
             f[f"{tag}={s}"] = 1.0
         f.update(stems(info.sent.text, "W"))
         f.update(verb_forms(info.sent.text, "V"))
+    for info in infos:                          # what the article as a whole reports
+        if info.stage and not info.background:
+            f[f"art={info.stage}"] = f.get(f"art={info.stage}", 0.0) + 0.5
     for info in infos[:2]:                      # the headline and lead say how far it has come
         if info.stage:
             f[f"lead={info.stage}"] = 1.0
@@ -166,12 +208,20 @@ def amount_options(c) -> list[tuple[object, object, dict[str, float]]]:
     """(money, sentence info, features) for every amount in the project's sentences."""
     u = c.undertaking
     entity = u.entity
+    own = {id(i) for i in u.sentences}
     monies = [(m, i) for i in u.sentences for m in i.money if m.amount >= 100_000]
+    # The article's other amounts too, flagged: the attribution can leave a one-project
+    # article's figure in a sentence it gave nobody ("Стоимость проекта — 5 млрд тенге").
+    monies += [(m, i) for i in c.infos if id(i) not in own for m in i.money if m.amount >= 100_000]
     largest = max((m.amount for m, _ in monies), default=0)
     out = []
     for order, (money, info) in enumerate(monies):
         low = info.sent.text.lower()
         f = _sentence_flags(info, entity, c)
+        if id(info) not in own:
+            f["not_own"] = 1.0
+            f["not_own_owned_by_other"] = float(c.sentence_owners[info.sent.index] > 0)
+            f["not_own_single_candidate"] = float(c.siblings == 1)
         f["rule_pick"] = float(money.amount == c.record.amount and money.currency == c.record.currency)
         f["strong_cue"] = float(bool(cues.STRONG_AMOUNT.search(low)))
         f["total_cue"] = float(bool(cues.TOTAL_AMOUNT.search(low)))

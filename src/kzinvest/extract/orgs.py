@@ -40,6 +40,15 @@ HEAD = (r"(?:компани\w*|холдинг\w*|концерн\w*|корпор�
 
 _LEGAL_QUOTED = re.compile(rf"\b({LEGAL})\s*(?:[«\"“„]\s*НК\s*[»\"”“]?\s*)?{QUOTED}")
 _HEAD_QUOTED = re.compile(rf"(?i:\b{HEAD})\s+{QUOTED}")
+# A firm named by what it is: "крестьянское хозяйство «Жабай ата»", "товарищество с ограниченной
+# ответственностью “Сыр маржаны”", "завод «Қарашалан балық»", "кооператив «Аль-Береке»".
+# Small local firms are mostly written so; whether one invests is the candidate model's call.
+ENTITY_HEAD = (r"(?:хозяйств\w*|товариществ\w*(?:\s+с\s+ограниченной\s+ответственностью)?|"
+               r"обществ\w*(?:\s+с\s+ограниченной\s+ответственностью)?|кооператив\w*|"
+               r"завод\w*|фабрик\w*|птицефабрик\w*|комбинат\w*|цех\w*|пекарн\w*|"
+               r"(?:тепличн|производственн|логистическ|распределительн)\w*\s+(?:комплекс|центр)\w*|"
+               r"СПК|КФХ|ПК)")
+_ENTITY_QUOTED = re.compile(rf"(?i:\b{ENTITY_HEAD})\s+{QUOTED}")
 _BARE_QUOTED = re.compile(QUOTED)
 
 # Latin letters with diacritics too: "Coca-Cola İçecek", "Doğuş", "Škoda".
@@ -144,6 +153,8 @@ def find_orgs(text: str) -> list[OrgMention]:
     for m in _LEGAL_QUOTED.finditer(text):
         add(_named(text, m.start(2), m.end(2), legal=m.group(1)))
     for m in _HEAD_QUOTED.finditer(text):
+        add(_named(text, m.start(1), m.end(1)))
+    for m in _ENTITY_QUOTED.finditer(text):
         add(_named(text, m.start(1), m.end(1)))
     # Latin runs before registry hits: "China Railway Asia – Europe Construction Investment Co. Ltd."
     # is named in full, not cut to the registry's "China Railway".

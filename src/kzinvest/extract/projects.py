@@ -45,6 +45,7 @@ class Candidate:
     rule_investor: bool            # the rules' own verdict: this organisation invests here
     siblings: int = 1              # candidates in the article
     sentence_owners: Counter = field(default_factory=Counter)   # sentence -> candidates it serves
+    peers: list = field(default_factory=list, repr=False)       # the article's candidates, self included
 
 
 def extract_records(doc: Document) -> list[Record]:
@@ -80,7 +81,7 @@ def extract_candidates(doc: Document) -> tuple[list[Candidate], list[Record]]:
         candidates.append(Candidate(record, undertaking, infos, rule_investor))
     owners = Counter(i.sent.index for c in candidates for i in c.undertaking.sentences)
     for c in candidates:
-        c.siblings, c.sentence_owners = len(candidates), owners
+        c.siblings, c.sentence_owners, c.peers = len(candidates), owners, candidates
     indicators = _indicator_records(doc, infos, owner, date)
     if doc.path and doc.path != doc.source:
         for r in [c.record for c in candidates] + indicators:

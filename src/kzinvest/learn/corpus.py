@@ -64,8 +64,8 @@ def load_real(texts: Path | None = None, check: bool = True) -> tuple[list[Artic
     articles, problems, seen = [], [], set()
     batches = sorted(p for p in (REAL / "batches").glob("*") if (p / "index.tsv").exists())
     for batch in batches + [REAL / "stories"]:
-        if not (batch / "index.tsv").exists():
-            continue
+        if not (batch / "index.tsv").exists() or not (batch / "gold.jsonl").exists():
+            continue                 # a batch still being annotated
         gold = _read_gold(batch / "gold.jsonl")
         with open(batch / "index.tsv", encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t"):
