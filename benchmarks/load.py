@@ -1,15 +1,16 @@
 """Load test (figures, not pass/fail): concurrent clients against `kzinvest serve` on loopback
 while an ingest writes to the same database, mixing API, pages and feeds.
 
-    .venv/bin/python benchmarks/load.py [--clients 50] [--seconds 60] [--workers 1]
-                                         [--no-ingest] [--out load.json]
+    .venv/bin/python benchmarks/load.py [--clients 50] [--seconds 60] [--workers 2]
+                                         [--no-ingest] [--ingest-nice 10] [--out load.json]
 
 1. A fresh SQLite registry holding the demo data (`kzinvest ingest samples/`, as `make demo`).
 2. `kzinvest serve --workers N` in its own process(es).
 3. Single-request latency with one client and nothing else running: the same API request
    repeated (answered by the micro-cache after the first) and distinct ones (computed).
 4. Meanwhile an ingest of generated articles (the samples, each made unique) runs in its own
-   process, extractor and all, for the whole test (--no-ingest: without it).
+   process, extractor and all, for the whole test (--no-ingest: without it), at `ingest --nice
+   10` as a batch job beside a server should run (--ingest-nice 0: at the server's priority).
 5. --clients keep-alive clients, each sending its next request as soon as the last one is
    answered, for --seconds: 55 % API (/api/projects with filters and pages, a project, stats,
    companies, indicators, a document), 30 % pages (overview, project list, a project, a
@@ -214,8 +215,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2,
+                    help="`serve --workers` (2: one per core of the 2-core reference machine)")
     ap.add_argument("--no-ingest", action="store_true")
+    ap.add_argument("--ingest-nice", type=int, default=10,
+                    help="the ingest's `--nice` (0: same CPU priority as the server)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=None)
     a = ap.parse_args()
@@ -246,7 +250,8 @@ def main() -> int:
         ingested = 0
         if not a.no_ingest:
             make_corpus(tmp / "corpus", 3000, 0)
-            ingest = subprocess.Popen([KZ, "ingest", str(tmp / "corpus"), "--no-progress"], env=env,
+            ingest = subprocess.Popen([KZ, "ingest", str(tmp / "corpus"), "--no-progress",
+                                       "--nice", str(a.ingest_nice)], env=env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             time.sleep(2)                          # the extractor's models are loaded
             before = get_json("/api/projects?limit=1")["total"]
@@ -257,7 +262,7 @@ def main() -> int:
             import sqlite3
             ingested = sqlite3.connect(str(tmp / "load.db")).execute(
                 "select count(*) from documents").fetchone()[0] - len(list((ROOT / "samples").glob("*.txt")))
-        result = {"workers": a.workers, "ingest_running": not a.no_ingest,
+        result = {"workers": a.workers, "ingest_running": not a.no_ingest, "ingest_nice": a.ingest_nice,
                   "documents_ingested_during_load": ingested, "loadavg_before": load_before,
                   "cpus": os.cpu_count(), "single": single, "load": load}
     finally:

@@ -172,3 +172,20 @@ def test_ingest_posts_new_projects_to_a_matching_webhook(cli, corpus, monkeypatc
         assert len(received) == 1 and first
     finally:
         server.shutdown()
+
+
+def test_ingest_nice_lowers_priority_before_work(cli, corpus, monkeypatch):
+    """`ingest --nice N` (or $KZINVEST_INGEST_NICE) yields the CPU to a server on the same
+    machine; without it the priority is left alone."""
+    calls = []
+    monkeypatch.setattr("os.nice", lambda n: calls.append(n) or n)
+    cli("ingest", corpus, "--nice", "10")
+    assert calls == [10]
+    monkeypatch.setenv("KZINVEST_INGEST_NICE", "5")
+    cli("ingest", corpus)
+    assert calls == [10, 5]
+    monkeypatch.delenv("KZINVEST_INGEST_NICE")
+    cli("ingest", corpus)
+    assert calls == [10, 5]
+    assert cli("ingest", corpus, "--nice", "20", ok=False).exit_code == 2   # 0-19 only
+    assert calls == [10, 5]

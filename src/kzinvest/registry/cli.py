@@ -4,6 +4,7 @@ command takes --db URL (default $KZINVEST_DB, else sqlite:///data/kzinvest.db)."
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,8 +98,16 @@ def ingest(inputs: Annotated[list[str], typer.Argument(help="Files, folders, JSO
                "--dask", help="Address of a running Dask scheduler (tcp://HOST:8786): documents "
                "are read, cleaned and extracted on its workers and written here.")] = None,
            batch: Annotated[int, typer.Option(
-               min=1, help="Documents per write transaction on a cluster.")] = 100) -> None:
+               min=1, help="Documents per write transaction on a cluster.")] = 100,
+           nice: Annotated[int, typer.Option(
+               min=0, max=19, envvar="KZINVEST_INGEST_NICE",
+               help="Lower this process's CPU priority by N (0-19) so that a `kzinvest serve` "
+               "on the same machine answers first (an ingest is a batch job).")] = 0) -> None:
     """Store articles once each, extract their records and fold them into projects."""
+    if nice:
+        # Why: on a small machine an ingest takes a whole core; at equal priority the
+        # dashboard's requests queue behind it (benchmarks/load.py: p95 about 2.5x).
+        os.nice(nice)
     store = _store(db)
     show = sys.stderr.isatty() if progress is None else progress
 
