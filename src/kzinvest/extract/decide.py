@@ -67,16 +67,22 @@ def default_models() -> dict[str, Linear]:
 def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
     models = default_models() if models is None else models
     kept = []
-    for c in candidates:
+    accept = models.get("candidate")
+    if accept is not None:
+        believed = [accept.positive(feats.candidate_features(c)) for c in candidates]
+        # A page the search found for its investment news mostly holds a project: its most
+        # believed candidate needs less (`first_threshold`) than the others do.
+        top = max(range(len(candidates)), key=believed.__getitem__, default=None)
+        first = accept.spec.get("first_threshold", accept.threshold)
+    for n, c in enumerate(candidates):
         record = c.record
-        accept = models.get("candidate")
         if accept is None:
             if not c.rule_investor:
                 continue
             p = record.confidence
         else:
-            p = accept.positive(feats.candidate_features(c))
-            if p < accept.threshold:
+            p = believed[n]
+            if p < (first if n == top else accept.threshold):
                 continue
         if "sector" in models:
             record.sector = models["sector"].best(feats.sector_features(c))[0]

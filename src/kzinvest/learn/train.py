@@ -25,7 +25,7 @@ from kzinvest.learn.match import field_matches, match, name_key, options
 
 # Regularisation and decision thresholds, chosen by cross-validation on the real corpus.
 SETTINGS = {
-    "candidate": {"C": 1.0, "threshold": 0.4},
+    "candidate": {"C": 1.0, "threshold": 0.4, "first_threshold": 0.2},
     "sector": {"C": 2.0},
     "stage": {"C": 2.0},
     "amount": {"C": 0.5, "threshold": 0.5},
@@ -115,7 +115,8 @@ def fit(prepared: list[Prepared], settings: dict | None = None) -> dict[str, Lin
     return models
 
 
-def fit_one(rows: list[tuple[dict, object]], C: float, threshold: float | None = None) -> dict | None:
+def fit_one(rows: list[tuple[dict, object]], C: float, threshold: float | None = None,
+            first_threshold: float | None = None) -> dict | None:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
     labels = sorted({y for _, y in rows}, key=str)
@@ -143,6 +144,8 @@ def fit_one(rows: list[tuple[dict, object]], C: float, threshold: float | None =
             "weights": weights, "C": C, "examples": len(rows)}
     if threshold is not None:
         spec["threshold"] = threshold
+    if first_threshold is not None:
+        spec["first_threshold"] = first_threshold
     return spec
 
 
