@@ -67,6 +67,7 @@ class Feat:
     words: frozenset        # every evidence word as a company-key token (names in passing)
     squash: str             # the investor's key without spaces ("kazminerals")
     sentences: frozenset    # hashes of the evidence sentences
+    groups: frozenset = frozenset()     # its names of a group with several undertakings
     project_id: int | None = None
     block: int | None = None
     company_id: int | None = None
@@ -77,9 +78,11 @@ class Feat:
 
 
 @lru_cache(maxsize=65536)
-def _name_info(name: str) -> tuple[frozenset, frozenset]:
-    keys = _inflected(links.name_keys(name))
-    return keys, links.parents_of(keys)
+def _name_info(name: str) -> tuple[frozenset, frozenset, bool]:
+    """(keys, parents' keys, whether it names a group of several undertakings)."""
+    raw = links.name_keys(name)
+    keys = _inflected(raw)
+    return keys, links.parents_of(keys), bool(raw & links.group_keys())
 
 
 def _inflected(keys) -> frozenset:
@@ -167,11 +170,13 @@ def _get(row, name):
 
 def features(row, doc_hash: str) -> Feat:
     """Features of a mention row (a mapping or a row object with the mentions columns)."""
-    names, parents = set(), set()
+    names, parents, groups = set(), set(), set()
     for n in record_names(row):
-        k, p = _name_info(n)
+        k, p, g = _name_info(n)
         names |= k
         parents |= p
+        if g:
+            groups |= k
     investor = _get(row, "investor")
     lead = _key(investor) if investor else ""
     tags, stems, sentences, words = set(), set(), set(), set()
@@ -199,7 +204,8 @@ def features(row, doc_hash: str) -> Feat:
         day=_day(d) if d else None, rank=STAGES.index(stage) if stage in STAGES else 0,
         tags=frozenset(tags), stems=frozenset(stems - own_words), words=frozenset(words),
         squash=lead.replace(" ", ""),
-        sentences=frozenset(sentences), project_id=_get(row, "project_id"),
+        sentences=frozenset(sentences), groups=frozenset(groups),
+        project_id=_get(row, "project_id"),
         block=_get(row, "block"), company_id=_get(row, "company_id"))
 
 
@@ -221,6 +227,10 @@ def squash_keys(lead: str) -> set[str]:
     out = {"".join(toks)} if len("".join(toks)) >= 5 else set()
     if len(toks) > 2 and toks[0] not in _GENERIC and len("".join(toks[:2])) >= 6:
         out.add("".join(toks[:2]))
+    # a run-together group name before the local firm's place ("KAZMinerals Aktogay"):
+    # its first word alone is the group's squashed key ("KAZ Minerals" -> "kazminerals")
+    if len(toks) > 1 and toks[0] not in _GENERIC and len(toks[0]) >= 8:
+        out.add(toks[0])
     return out
 
 
@@ -281,7 +291,8 @@ def assign_partners(feats: list[Feat]) -> None:
     by_doc: dict[int, list[Feat]] = {}
     companies = frozenset().union(*(f.names for f in feats)) if feats else frozenset()
     for f in feats:
-        f.partners = f.hubs = frozenset()
+        f.partners = frozenset()
+        f.hubs = f.groups
         # a quoted company name («КазМунайГаз», «КазМунайГаза») is no project name
         f.project_tags = frozenset(t for t in f.tags if t not in companies
                                    and not (_inflected({t}) & companies))
@@ -303,7 +314,7 @@ def assign_partners(feats: list[Feat]) -> None:
             if any(not (p & q) for i, p in enumerate(ps) for q in ps[i + 1:])}
     if hubs:
         for f in feats:
-            f.hubs = f.names & hubs
+            f.hubs = f.groups | (f.names & hubs)
 
 
 def document_keys(feats: list[Feat]) -> dict[int, set[str]]:

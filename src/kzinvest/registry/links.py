@@ -73,6 +73,24 @@ def _index() -> dict[str, tuple[tuple[frozenset[str], str, Link], ...]]:
     return {k: tuple(v) for k, v in idx.items()}
 
 
+@lru_cache(maxsize=1)
+def group_keys() -> frozenset[str]:
+    """Keys of every company linked above two or more companies (a group with several
+    undertakings of its own: КазМунайГаз, Самрук-Энерго, ERG). Sharing such a name says
+    little about sharing a project; resolution treats it as a hub's name."""
+    children: dict[str, set[str]] = {}
+    for link in all_links():
+        parent = known_company(link.parent)
+        if parent is not None and getattr(parent, "role", "company") in NOT_A_PARENT:
+            continue
+        children.setdefault(link.parent, set()).add(company_key(link.child))
+    out: set[str] = set()
+    for name, kids in children.items():
+        if len(kids) >= 2:
+            out |= name_keys(name)
+    return frozenset(out)
+
+
 def parents_of(keys) -> frozenset[str]:
     """Keys of every company linked above a company known by `keys`."""
     idx = _index()

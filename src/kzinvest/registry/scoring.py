@@ -25,8 +25,8 @@ from kzinvest.normalise.names import keys_match
 from kzinvest.registry.features import Feat, first_token
 
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("same", "hub", "linked", "family", "fuzzy", "mentioned", "partner", "other",
-             "unnamed", "half"),
+    "name": ("same", "hub", "linked", "family", "fuzzy", "mutual", "mentioned", "partner",
+             "other", "unnamed", "half"),
     "tags": ("shared", "disjoint", "na"),
     "country": ("eq", "ne", "na"),
     "region": ("eq", "ne", "na"),
@@ -39,13 +39,13 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 IDENTITY = ("name", "tags")
 # Name levels by which one mention points at the other's investor side.
-SUPPORT = ("same", "linked", "family", "fuzzy", "partner", "unnamed")
+SUPPORT = ("same", "linked", "family", "fuzzy", "mutual", "partner", "unnamed")
 CONTEXT = tuple(f for f in LEVELS if f not in IDENTITY)
 
 # The prior: log2(m/u) guesses before any fitting (also the smoothing prior of the fit).
 DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
-    "name": {"same": 3.0, "hub": 0.0, "linked": 2.5, "family": 1.0, "fuzzy": 0.5, "mentioned": 0.0,
-             "partner": -1.0, "other": -5.0, "unnamed": -1.0, "half": -4.0},
+    "name": {"same": 3.0, "hub": 0.0, "linked": 2.5, "family": 1.0, "fuzzy": 0.5, "mutual": 1.0,
+             "mentioned": 0.0, "partner": -1.0, "other": -5.0, "unnamed": -1.0, "half": -4.0},
     "tags": {"shared": 3.0, "disjoint": -0.5, "na": 0.0},
     "country": {"eq": 0.3, "ne": -1.0, "na": 0.0},
     "region": {"eq": 1.0, "ne": -3.0, "na": 0.0},
@@ -129,6 +129,10 @@ def levels(a: Feat, b: Feat) -> dict[str, str] | None:
             name = "fuzzy"
         elif same_doc:
             name = "partner"
+        elif _mentions(a, b) and _mentions(b, a):
+            # each names the other's investor: a joint venture reported once under one
+            # partner, once under the other (KMG's article names SIBUR, SIBUR's names KMG)
+            name = "mutual"
         elif _mentions(a, b) or _mentions(b, a):
             name = "mentioned"
         else:
@@ -186,6 +190,17 @@ def levels(a: Feat, b: Feat) -> dict[str, str] | None:
     return out
 
 
+def supports(lv: dict[str, str]) -> bool:
+    """Whether one mention names the other's investor side or project (clustering's "names
+    each other" rule). A hub's name in common (a company in several ventures) names no
+    venture by itself, but two reports of the hub that tell the same thing in the same
+    words (evidence words "high") or give the same investment (amounts "same" or "close")
+    point at one venture, not at two ventures sharing a partner."""
+    return (lv["name"] in SUPPORT or lv["tags"] == "shared"
+            or (lv["name"] == "hub" and (lv["text"] == "high"
+                                         or lv["amount"] in ("same", "close"))))
+
+
 def hard_contradiction(lv: dict[str, str]) -> bool:
     """Facts no pair of reports of one undertaking shows, whatever else agrees: amounts more
     than four times apart, two different towns, or two regions without a project name in
@@ -229,8 +244,7 @@ class Model:
         if lv is None:
             return None
         ident, ctx = self.split(lv)
-        return (ident, ctx, lv["name"] in SUPPORT or lv["tags"] == "shared",
-                self.hard and hard_contradiction(lv))
+        return (ident, ctx, supports(lv), self.hard and hard_contradiction(lv))
 
     def pair(self, a: Feat, b: Feat) -> tuple[float, float, bool] | None:
         """(identity, context, names each other) or None when the two can never be one
@@ -238,7 +252,7 @@ class Model:
         lv = levels(a, b)
         if lv is None or (self.hard and hard_contradiction(lv)):
             return None
-        return (*self.split(lv), lv["name"] in SUPPORT or lv["tags"] == "shared")
+        return (*self.split(lv), supports(lv))
 
     def soft_score(self, a: Feat, b: Feat) -> float | None:
         """The score without the hard contradictions (None when never one project)."""
