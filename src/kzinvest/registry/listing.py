@@ -2,9 +2,10 @@
 investors, sources, stage events, the full timeline of reports and amount revisions."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
 from kzinvest.registry.filters import (SPEC_FIELDS, ProjectFilter, _order, _plan,
@@ -24,59 +25,69 @@ def project_select(store):
     return select(*PROJECT_COLS, status_expr(store).label("status"))
 
 
-_MENTION_COLS = (Mention.project_id, Mention.document_id, Mention.evidence, Mention.investor,
+_MENTION_COLS = (Mention.project_id, Mention.document_id, Mention.investor,
                  Mention.stage, Mention.date, Mention.amount, Mention.currency,
                  Mention.amount_usd, Mention.jobs, Mention.ordinal, Mention.confidence,
                  Document.source, Document.url, Document.title, Document.published,
                  Document.content_hash)
 
+# A list carries each project's latest sources and reports only (`sources_count` and
+# `mentions_count` say how many there are; get_project gives them all): a project reported by
+# hundreds of articles would otherwise make every page of a list megabytes long and every
+# request decode all their evidence (benchmarks/load.py: 42 ms for a page of 11 such projects).
+LIST_SOURCES = 5
+LIST_TIMELINE = 10
 
-def _project_dicts(store, s: Session, rows, spans: bool = False) -> list[dict]:
+
+def _project_dicts(store, s: Session, rows, spans: bool = False, full: bool = False) -> list[dict]:
     """Project rows (from project_select) with their investors, sources, stage events,
-    timeline and revisions: three queries for any number of projects. `spans`: each source
-    also gets the spans of the fields it supports (one project's page; lists leave them
-    out, which spares decoding every mention's extras)."""
+    timeline and revisions: four queries for any number of projects. `spans`: each source
+    also gets the spans of the fields it supports (one project's page). `full`: every source
+    and report (one project's page, exports); else the latest LIST_SOURCES and LIST_TIMELINE."""
     items = [dict(r._mapping) for r in rows]
     ids = [d["id"] for d in items]
-    sources: dict[int, dict[int, dict]] = defaultdict(dict)
-    reports: dict[int, list[dict]] = defaultdict(list)
+    titles: dict[int, dict[int, object]] = defaultdict(dict)   # project -> document -> a row
+    reports: dict[int, list] = defaultdict(list)
     events: dict[int, list[dict]] = defaultdict(list)
     investors: dict[int, list[dict]] = defaultdict(list)
+    shown: dict[int, list[dict]] = {}
     if ids:
-        cols = (*_MENTION_COLS, Mention.extra) if spans else _MENTION_COLS
-        mentions = s.execute(select(*cols).join(Document, Document.id == Mention.document_id)
-                             .where(Mention.project_id.in_(ids))).all()
-        if spans:     # in record order: an article's first record that gives a span wins
-            mentions = sorted(mentions, key=lambda r: (r.document_id, r.ordinal))
+        # Core, not ORM rows: a list reads thousands of mention rows.
+        conn = s.connection()
+        # Evidence (and spans) as their stored JSON text, decoded for the sources shown only.
+        raw = [cast(Mention.evidence, Text).label("evidence_json")]
+        if spans:
+            raw.append(cast(Mention.extra, Text).label("extra_json"))
+        mentions = conn.execute(select(*_MENTION_COLS, *raw)
+                                .join(Document, Document.id == Mention.document_id)
+                                .where(Mention.project_id.in_(ids))
+                                .order_by(Mention.document_id, Mention.ordinal)).all()
+        by_project: dict[int, list] = defaultdict(list)
         for m in mentions:
-            entry = sources[m.project_id].setdefault(m.document_id, {
-                "document_id": m.document_id, "source": m.source, "url": m.url,
-                "title": m.title, "published": m.published, "evidence": [],
-                **({"spans": {}} if spans else {}), "confidence": m.confidence,
-                "_order": (m.published or "", m.content_hash)})
-            for ev in m.evidence or []:
-                if ev not in entry["evidence"]:      # partners of one article share it
-                    entry["evidence"].append(ev)
-            # each field's supporting characters in this article (the first record that
-            # gives one wins), and the surest of the article's records
-            for name, span in (((m.extra or {}).get("spans") or {}) if spans else {}).items():
-                entry["spans"].setdefault(name, span)
-            if m.confidence is not None and (entry["confidence"] is None
-                                             or m.confidence > entry["confidence"]):
-                entry["confidence"] = m.confidence
-            reports[m.project_id].append({
-                "date": m.date or m.published, "stage": m.stage, "investor": m.investor,
-                "amount": m.amount, "currency": m.currency, "amount_usd": m.amount_usd,
-                "jobs": m.jobs, "document_id": m.document_id, "url": m.url,
-                "title": m.title, "source": m.source,
-                "_order": (m.date or m.published or "", m.content_hash, m.ordinal)})
-        for pid, stage, date, doc_id in s.execute(
+            by_project[m.project_id].append(m)
+        for pid, rows_of in by_project.items():
+            docs: dict[int, list] = {}           # document -> [first row, surest confidence]
+            for m in rows_of:
+                seen = docs.get(m.document_id)
+                if seen is None:
+                    docs[m.document_id] = [m, m.confidence]
+                elif m.confidence is not None and (seen[1] is None or m.confidence > seen[1]):
+                    seen[1] = m.confidence      # the surest of the article's records
+            ordered = sorted(docs.values(), key=lambda x: (x[0].published or "", x[0].content_hash))
+            titles[pid] = {m.document_id: m for m, _ in ordered}
+            shown[pid] = [{"document_id": m.document_id, "source": m.source, "url": m.url,
+                           "title": m.title, "published": m.published, "evidence": [],
+                           **({"spans": {}} if spans else {}), "confidence": conf}
+                          for m, conf in (ordered if full else ordered[-LIST_SOURCES:])]
+            reports[pid] = rows_of
+            _attach_evidence(rows_of, shown[pid], spans)
+        for pid, stage, date, doc_id in conn.execute(
                 select(ProjectEvent.project_id, ProjectEvent.stage, ProjectEvent.date,
                        ProjectEvent.document_id)
                 .where(ProjectEvent.project_id.in_(ids))
                 .order_by(ProjectEvent.date.is_(None), ProjectEvent.date, ProjectEvent.id)):
             events[pid].append({"stage": stage, "date": date, "document_id": doc_id})
-        for inv in s.execute(
+        for inv in conn.execute(
                 select(ProjectInvestor.project_id, ProjectInvestor.name,
                        ProjectInvestor.company_id, ProjectInvestor.country,
                        ProjectInvestor.countries, ProjectInvestor.role,
@@ -94,34 +105,57 @@ def _project_dicts(store, s: Session, rows, spans: bool = False) -> list[dict]:
                                                d["company_id"], "country": d["investor_country"],
                                                "role": "investor", "mentions": 0}]
                                              if d.get("investor") else [])
-        srcs = sorted(sources[pid].values(), key=lambda x: x.pop("_order"))
+        srcs = shown.get(pid, [])
         d["sources"] = srcs
-        by_doc = {x["document_id"]: x for x in srcs}
-        d["events"] = [{**e, **{k: by_doc.get(e["document_id"], {}).get(k)
+        titled = titles[pid]
+        d["events"] = [{**e, **{k: getattr(titled.get(e["document_id"]), k, None)
                                 for k in ("url", "title", "source")}} for e in events[pid]]
-        d["timeline"], d["revisions"] = timeline(reports[pid])
+        d["timeline"], d["revisions"] = timeline(reports[pid], None if full else LIST_TIMELINE)
     return items
 
 
-def timeline(reports: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Every report in date order (one per record), and the amount revisions: each time a
-    later report gives another amount than the one before it (the latest wins)."""
-    reports = sorted(reports, key=lambda r: r.pop("_order"))
-    revisions, last = [], None
-    for r in reports:
-        r["revision"] = False
-        if r["amount"] is None:
+def _attach_evidence(rows, shown: list[dict], spans: bool) -> None:
+    """Evidence (and with `spans`, each field's supporting characters) of the sources shown,
+    in record order: an article's first record that gives a span wins."""
+    wanted = {x["document_id"]: x for x in shown}
+    for row in rows:
+        entry = wanted.get(row.document_id)
+        if entry is None:
             continue
-        value = (r["amount"], r["currency"])
-        if last is not None and value != (last["amount"], last["currency"]) \
-                and (r["date"] or "") > (last["date"] or ""):
-            r["revision"] = True
-            revisions.append({"date": r["date"], "amount": r["amount"],
-                              "currency": r["currency"], "amount_usd": r["amount_usd"],
-                              "previous": last["amount"], "previous_currency": last["currency"],
-                              "document_id": r["document_id"]})
-        last = r
-    return reports, revisions
+        for ev in (json.loads(row.evidence_json) if row.evidence_json else None) or []:
+            if ev not in entry["evidence"]:      # partners of one article share it
+                entry["evidence"].append(ev)
+        extra = (json.loads(row.extra_json) if spans and row.extra_json else None) or {}
+        if spans:
+            for name, span in (extra.get("spans") or {}).items():
+                entry["spans"].setdefault(name, span)
+
+
+def timeline(reports: list, keep: int | None = None) -> tuple[list[dict], list[dict]]:
+    """Every report (mention rows) in date order, one per record, or the latest `keep`; and
+    the amount revisions: each time a later report gives another amount than the one before
+    it (the latest wins)."""
+    reports = sorted(reports, key=lambda m: (m.date or m.published or "", m.content_hash, m.ordinal))
+    revisions, flags, last = [], [], None
+    for m in reports:
+        flag = False
+        if m.amount is not None:
+            if last is not None and (m.amount, m.currency) != (last.amount, last.currency) \
+                    and (m.date or m.published or "") > (last.date or last.published or ""):
+                flag = True
+                revisions.append({"date": m.date or m.published, "amount": m.amount,
+                                  "currency": m.currency, "amount_usd": m.amount_usd,
+                                  "previous": last.amount, "previous_currency": last.currency,
+                                  "document_id": m.document_id})
+            last = m
+        flags.append(flag)
+    start = 0 if keep is None else max(0, len(reports) - keep)
+    out = [{"date": m.date or m.published, "stage": m.stage, "investor": m.investor,
+            "amount": m.amount, "currency": m.currency, "amount_usd": m.amount_usd,
+            "jobs": m.jobs, "document_id": m.document_id, "url": m.url, "title": m.title,
+            "source": m.source, "revision": flag}
+           for m, flag in zip(reports[start:], flags[start:])]
+    return out, revisions
 
 
 # --- the contract ----------------------------------------------------------------------------
@@ -148,7 +182,9 @@ def count_projects(store, s: Session, flt: ProjectFilter) -> int:
     return total
 
 
-def list_projects(store, flt: ProjectFilter | None = None) -> dict:
+def list_projects(store, flt: ProjectFilter | None = None, full: bool = False) -> dict:
+    """A page of projects; each with its latest LIST_SOURCES sources and LIST_TIMELINE
+    reports unless `full`."""
     flt = flt or ProjectFilter()
     with store.read() as s:
         version = store.data_version() if hasattr(store, "data_version") else None
@@ -161,16 +197,16 @@ def list_projects(store, flt: ProjectFilter | None = None) -> dict:
             # A write landed meanwhile: count again, in this read's snapshot, so that
             # total and items always agree.
             total = s.scalar(apply_filter(store, select(func.count(Project.id)), flt))
-        return {"items": _project_dicts(store, s, rows), "total": total}
+        return {"items": _project_dicts(store, s, rows, full=full), "total": total}
 
 
 def iter_projects(store, flt: ProjectFilter | None = None, batch: int = 500):
-    """Every project matching the filter (limit/offset ignored), for exports."""
+    """Every project matching the filter (limit/offset ignored), in full, for exports."""
     flt = flt or ProjectFilter()
     last_offset = 0
     while True:
         page = ProjectFilter(**{**flt.__dict__, "limit": batch, "offset": last_offset})
-        items = list_projects(store, page)["items"]
+        items = list_projects(store, page, full=True)["items"]
         yield from items
         if len(items) < batch:
             return
@@ -182,7 +218,7 @@ def get_project(store, project_id: int) -> dict | None:
         row = s.execute(project_select(store).where(Project.id == int(project_id))).first()
         if row is None:
             return None
-        d = _project_dicts(store, s, [row], spans=True)[0]
+        d = _project_dicts(store, s, [row], spans=True, full=True)[0]
         from kzinvest.registry.models import Override
         d["overrides"] = [{"field": o.field, "value": o.value, "who": o.who,
                            "at": o.created_at.isoformat(timespec="seconds")}
