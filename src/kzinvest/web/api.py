@@ -121,7 +121,7 @@ def project(project_id: int = PathParam(ge=1, le=MAX_ID), ctx: WebContext = Depe
     p = ctx.q.get_project(ctx.store, project_id)
     if p is None:
         raise HTTPException(404, f"project {project_id} not found")
-    return p
+    return UTF8JSONResponse(p)      # straight to JSON: jsonable_encoder costs more than the query
 
 
 @router.get("/companies", response_model=None, responses={200: {"model": CompanyPage}}, summary="List companies")
@@ -129,7 +129,8 @@ def companies(q: str | None = Query(None, max_length=200),
               limit: int = Query(50, ge=1, le=MAX_LIMIT),
               offset: int = Query(0, ge=0, le=MAX_OFFSET),
               ctx: WebContext = Depends(get_ctx)):
-    return ctx.q.list_companies(ctx.store, q=(q or "").strip() or None, limit=limit, offset=offset)
+    return UTF8JSONResponse(ctx.q.list_companies(ctx.store, q=(q or "").strip() or None,
+                                                 limit=limit, offset=offset))
 
 
 @router.get("/companies/{company_id}", response_model=None,
@@ -138,7 +139,7 @@ def company(company_id: int = PathParam(ge=1, le=MAX_ID), ctx: WebContext = Depe
     c = ctx.q.get_company(ctx.store, company_id)
     if c is None:
         raise HTTPException(404, f"company {company_id} not found")
-    return c
+    return UTF8JSONResponse(c)
 
 
 @router.get("/indicators", response_model=None, responses={200: {"model": IndicatorPage}},
@@ -147,7 +148,8 @@ def indicators(region: Region | None = Query(None),
                limit: int = Query(50, ge=1, le=MAX_LIMIT),
                offset: int = Query(0, ge=0, le=MAX_OFFSET),
                ctx: WebContext = Depends(get_ctx)):
-    return ctx.q.list_indicators(ctx.store, region=region.value if region else None, limit=limit, offset=offset)
+    return UTF8JSONResponse(ctx.q.list_indicators(ctx.store, region=region.value if region else None,
+                                                  limit=limit, offset=offset))
 
 
 @router.get("/stats", response_model=None, responses={200: {"model": Stats}},
@@ -156,7 +158,7 @@ def stats(by: Literal["region", "sector", "country", "stage", "year"] = Query("r
           f: FilterParams = Depends(filter_params),
           ctx: WebContext = Depends(get_ctx)):
     flt = ctx.make_filter(**f.as_kwargs())
-    return {"by": by, "items": ctx.stats(flt, by), "totals": ctx.totals(flt)}
+    return UTF8JSONResponse({"by": by, "items": ctx.stats(flt, by), "totals": ctx.totals(flt)})
 
 
 EXPORT_TYPES = {
@@ -186,7 +188,7 @@ def document(document_id: int = PathParam(ge=1, le=MAX_ID), ctx: WebContext = De
     d = ctx.q.get_document(ctx.store, document_id)
     if d is None:
         raise HTTPException(404, f"document {document_id} not found")
-    return d
+    return UTF8JSONResponse(d)
 
 
 # --- write endpoints -----------------------------------------------------------------
