@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from kzinvest.registry.distributed import ingest_distributed
-from kzinvest.registry.models import Document
+from kzinvest.registry.models import Document, Mention
 from kzinvest.registry.store import open_store
 
 from .conftest import TODAY
@@ -129,3 +129,35 @@ def test_an_interrupted_ingest_resumes_and_skips_what_is_stored(pg_admin, corpus
     assert (s["documents_new"], s["documents_duplicate"], s["documents_failed"]) == (N - first, first, 0)
     assert s["extracted"] == N - first                  # stored documents were not extracted again
     assert_same_registry(db, reference)
+
+
+def test_a_rebuild_on_the_workers_equals_one_in_process(pg_admin, corpus200, cluster):
+    """`resolve --rebuild` on the workers (registry/resolve_cluster.py) leaves the registry a
+    rebuild in this process leaves, analysts' work included: an override on a project that
+    keeps its id, a merge and a keep-apart decision."""
+    client, _ = cluster
+    snaps = []
+    for on_workers in (False, True):
+        db = pg_admin()
+        store = open_store(db, today=TODAY)
+        ingest_distributed(store, [str(corpus200 / "articles")], client=client, batch=50)
+        with store.read() as s:
+            rows = s.connection().execute(
+                select(Mention.id, Mention.project_id).order_by(Mention.id)).all()
+        by_project: dict[int, list[int]] = {}
+        for mid, pid in rows:
+            by_project.setdefault(pid, []).append(mid)
+        big = [ms for ms in by_project.values() if len(ms) >= 2]
+        store.edit(rows[0].project_id, "stage", "launched", who="test")
+        store.decide("merge", rows[1].id, rows[-1].id, who="test")
+        store.decide("apart", big[0][0], big[0][1], who="test")
+        before = snapshot(db)
+        out = store.rebuild(who="test", client=client if on_workers else None)
+        store.close()
+        assert out.mentions == len(rows) and out.projects_after == out.projects_before
+        snaps.append((before, snapshot(db)))
+    (before_a, after_a), (before_b, after_b) = snaps
+    assert before_a == before_b
+    for part in ("projects", "events", "investors", "mentions"):
+        assert after_b[part] == after_a[part], (part, _first_difference(after_b[part],
+                                                                        after_a[part]))

@@ -295,6 +295,26 @@ _DEL_INVESTORS = delete(_I).where(_I.c.project_id.in_(_IDS))
 _INS_INVESTORS = insert(_I)
 
 
+def project_fields(rows, overrides: dict, by_company: dict) -> tuple[dict, list, list]:
+    """(the WRITTEN columns, investors in order, events) of a project whose mentions are
+    `rows` (mention columns plus doc_published, doc_url, doc_title, doc_hash), with its
+    analysts' `overrides` (field -> value, latest last) and `by_company` (company id -> its
+    aliases). Reads nothing: the workers of a cluster resolution run it too."""
+    seen = [Seen(m, m.date or m.doc_published, source_key(m.document_id, m.doc_url),
+                 m.doc_title, (m.doc_hash, m.ordinal)) for m in rows]
+    fields = aggregate(seen)
+    for f, v in overrides.items():
+        if f in EDITABLE:
+            fields[f] = v
+    fields["stage_rank"] = stage_rank(fields["stage"])
+    fields["health"] = health(fields)
+    aliases = [a for c in sorted({m.company_id for m in rows if m.company_id})
+               for a in by_company.get(c, [])]
+    fields["search_text"] = search_text(fields, seen, aliases)
+    invs = fields.pop("investors")
+    return fields, invs, timeline(seen)
+
+
 def recompute_many(conn, project_ids, keep_empty: bool = False, keep=()) -> set[int]:
     """recompute() for several projects in a fixed handful of Core statements (not a
     handful per project): resolution calls it once per document. `conn` is the
@@ -327,23 +347,12 @@ def recompute_many(conn, project_ids, keep_empty: bool = False, keep=()) -> set[
                 dead.append(pid)
             continue
         alive.append(pid)
-        seen = [Seen(m, m.date or m.doc_published, source_key(m.document_id, m.doc_url),
-                     m.doc_title, (m.doc_hash, m.ordinal)) for m in rows]
-        fields = aggregate(seen)
-        for f, v in overrides[pid].items():
-            if f in EDITABLE:
-                fields[f] = v
-        fields["stage_rank"] = stage_rank(fields["stage"])
-        fields["health"] = health(fields)
-        aliases = [a for c in sorted({m.company_id for m in rows if m.company_id})
-                   for a in by_company.get(c, [])]
-        fields["search_text"] = search_text(fields, seen, aliases)
-        investor_rows += [{"project_id": pid, "position": n, **inv}
-                          for n, inv in enumerate(fields.pop("investors"))]
+        fields, invs, evs = project_fields(rows, overrides[pid], by_company)
+        investor_rows += [{"project_id": pid, "position": n, **inv} for n, inv in enumerate(invs)]
         changed = {f: v for f, v in fields.items() if getattr(cur, f) != v}
         if changed:
             conn.execute(_UPDATE, {"_pid": pid, **changed, "updated_at": now})
-        events += [{"project_id": pid, **ev} for ev in timeline(seen)]
+        events += [{"project_id": pid, **ev} for ev in evs]
     if dead:
         conn.execute(_DEL_PROJECTS, {"ids": dead})
     if alive:

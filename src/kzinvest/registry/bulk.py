@@ -4,13 +4,15 @@ of statements, and resolve once after the load.
 `store_batch` writes a batch of extracted documents exactly as documents.add_documents
 does (same rows: documents.py's values, records.mention_row, the company of each mention
 resolved in input order by resolve.resolve_company), but with one duplicate query, one
-multi-row insert each for documents, mentions and indicators, and no resolution: the new
-mentions stay unresolved (`block` is NULL) until `resolve_stored`.
+COPY each for documents (their ids drawn from the sequence first), mentions and indicators
+on PostgreSQL (multi-row inserts elsewhere), and no resolution: the new mentions stay
+unresolved (`block` is NULL) until `resolve_stored`.
 
 `resolve_stored` resolves every unresolved mention in the registry, whoever stored it
 (an ingest killed before its end leaves some; the next one resolves them):
 - when they are at least as many as the resolved ones, with the whole-picture resolution
-  (rebuild.rebuild: keys, blocks by union-find, clustering per block, in chunks);
+  (rebuild.rebuild: keys, blocks by union-find, clustering per block, in chunks; on the
+  workers of a Dask cluster when given one: registry/resolve_cluster.py);
 - otherwise incrementally, `CHUNK` mentions per transaction, through the same
   Resolver.index/resolve that a single-process ingest runs per document.
 Either way the projects are the registry's function of its mentions
@@ -18,10 +20,11 @@ Either way the projects are the registry's function of its mentions
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy import JSON, bindparam, func, insert, or_, select, text
 
 from kzinvest.model import Document as InDocument, Record
 from kzinvest.registry.models import Document, Indicator, Mention, Project, utcnow
@@ -86,7 +89,7 @@ def store_batch(store, items: list[tuple[InDocument, list[Record]]]) -> Stored:
             todo.append((doc, recs))
         if not rows:
             return out
-        ids = conn.execute(_INS_DOCS, rows).scalars().all()
+        ids = insert_documents(conn, rows)
         mentions, indicators = [], []
         for doc_id, (doc, recs) in zip(ids, todo):
             ref = _Ref(doc_id, doc.text, doc.published)
@@ -104,11 +107,42 @@ def store_batch(store, items: list[tuple[InDocument, list[Record]]]) -> Stored:
                                       rec.investor_country, rec.sector)
                 mentions.append(mention_row(ref, ordinal, rec, company_id=cid))
                 out.records += 1
-        if mentions:
-            conn.execute(_INS_MENTIONS, mentions)
-        if indicators:
-            conn.execute(_INS_INDICATORS, indicators)
+        copy_rows(conn, _INS_MENTIONS, mentions)
+        copy_rows(conn, _INS_INDICATORS, indicators)
     return out
+
+
+_NEXT_DOC_IDS = text("SELECT nextval(pg_get_serial_sequence('documents', 'id')) "
+                     "FROM generate_series(1, :n)")
+
+
+def insert_documents(conn, rows: list[dict]) -> list[int]:
+    """Insert document rows; their ids in order. On PostgreSQL the ids are drawn from the
+    table's sequence in one statement and the rows copied with them (COPY)."""
+    if conn.dialect.name != "postgresql":
+        return conn.execute(_INS_DOCS, rows).scalars().all()
+    ids = sorted(conn.scalars(_NEXT_DOC_IDS, {"n": len(rows)}))
+    copy_rows(conn, _INS_DOCS, [{"id": i, **r} for i, r in zip(ids, rows)])
+    return ids
+
+
+def copy_rows(conn, ins, rows: list[dict]) -> None:
+    """Insert rows (dicts with the same keys, the id optional): with COPY on
+    PostgreSQL (one round trip, no statement to build; JSON values as JSON text), else
+    the multi-row insert `ins`. Ids follow the order of the rows either way."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(ins, rows)
+        return
+    table = ins.table
+    cols = list(rows[0])
+    as_json = [isinstance(table.c[c].type, JSON) for c in cols]
+    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+    with conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as cp:
+        for r in rows:
+            cp.write_row([json.dumps(r[c]) if j else r[c]
+                          for c, j in zip(cols, as_json)])
 
 
 @dataclass
@@ -119,8 +153,9 @@ class _Ref:
     published: str | None
 
 
-def resolve_stored(store, chunk: int = CHUNK) -> Resolved:
-    """Resolve every unresolved mention (see the module docstring)."""
+def resolve_stored(store, chunk: int = CHUNK, client=None) -> Resolved:
+    """Resolve every unresolved mention (see the module docstring); the whole-picture
+    resolution on the workers of `client` (a distributed.Client) when given."""
     out = Resolved()
     t0 = time.perf_counter()
     with store.read() as s:
@@ -132,7 +167,7 @@ def resolve_stored(store, chunk: int = CHUNK) -> Resolved:
         return out
     if len(todo) >= resolved:
         out.how = "rebuild"
-        store.rebuild(who="ingest")
+        store.rebuild(who="ingest", client=client)
         with store.read() as s:
             out.projects_new = set(s.scalars(select(_P.c.id))) - before
             for start in range(0, len(todo), 10000):

@@ -88,13 +88,54 @@ def components(feats: list[Feat], keys_of: dict[int, set]) -> list[list[Feat]]:
 def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
             must: list[tuple[int, int]] = (), cannot: set[tuple[int, int]] = frozenset()
             ) -> Result:
-    """Cluster `feats` (any order); `must`/`cannot` hold pairs of mention ids."""
+    """Cluster `feats` (any order, ONE block: see assign_partners); `must`/`cannot` hold
+    pairs of mention ids."""
+    feats = prepare(feats)
+    banned = banned_pairs(feats, cannot)
+    scored, contradicted = score_pairs(feats, candidate_pairs(feats, keys_of), model, banned)
+    return merge(feats, scored, contradicted, model, must, banned)
+
+
+def prepare(feats: list[Feat]) -> list[Feat]:
+    """The block's mentions in canonical order, with their partners (assign_partners)."""
     feats = sorted(feats, key=lambda f: f.canon)
     assign_partners(feats)
+    return feats
+
+
+def banned_pairs(feats: list[Feat], cannot) -> set[tuple[int, int]]:
+    """`cannot` (pairs of mention ids) as index pairs into `feats`."""
+    pos = {f.id: i for i, f in enumerate(feats)}
+    return {(min(pos[a], pos[b]), max(pos[a], pos[b])) for a, b in cannot
+            if a in pos and b in pos}
+
+
+def score_pairs(feats: list[Feat], pairs, model: Model, banned=frozenset()
+                ) -> tuple[list[tuple[float, int, int]], list[tuple[float, int, int]]]:
+    """(scored, contradicted) of candidate index pairs: (-score, i, j) of the pairs that
+    may merge, (score, i, j) of those kept apart by a hard contradiction only. A pure
+    function of the pairs given: any split of the pairs gives the parts of the whole."""
+    scored, contradicted = [], []
+    for i, j in pairs:
+        if (i, j) in banned:
+            continue
+        c = model.compare(feats[i], feats[j])
+        if c is None:
+            continue
+        score = model.prior + c[0] + c[1]
+        if not c[3]:
+            scored.append((-score, i, j))
+        elif c[2] and score >= model.threshold:     # kept apart by a contradiction only
+            contradicted.append((score, i, j))
+    return scored, contradicted
+
+
+def merge(feats: list[Feat], scored, contradicted, model: Model,
+          must: list[tuple[int, int]] = (), banned=frozenset()) -> Result:
+    """Greedy best-first merging of prepared `feats` over their scored pairs (any order:
+    sorted here)."""
     n = len(feats)
     pos = {f.id: i for i, f in enumerate(feats)}
-    banned = {(min(pos[a], pos[b]), max(pos[a], pos[b])) for a, b in cannot
-              if a in pos and b in pos}
     parent = list(range(n))
     members: dict[int, list[int]] = {i: [i] for i in range(n)}
 
@@ -151,18 +192,7 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
                                     for i in members[ri] for j in members[rj]):
                 union(ri, rj)
 
-    pairs = candidate_pairs(feats, keys_of)
-    scored, contradicted = [], []
-    for i, j in pairs:
-        c = compare(i, j)
-        if c is None:
-            continue
-        score = model.prior + c[0] + c[1]
-        if not c[3]:
-            scored.append((-score, i, j))
-        elif c[2] and score >= model.threshold:     # kept apart by a contradiction only
-            contradicted.append((score, i, j))
-    scored.sort()
+    scored = sorted(scored)
     lo = model.threshold + model.band[0]
     merged_at: list[tuple[float, int, int]] = []
     for _ in range(PASSES):

@@ -6,13 +6,15 @@ scheduler with workers on any hosts) or `--workers N` (a distributed.LocalCluste
                                   ◀─ident──── ident_task: content hashes, canonical URLs
     check the registry: stored?   ──submit──▶ extract_task: extract what is not stored
     store in input order, `batch` ◀─results── documents and records
-    documents per transaction (bulk.store_batch), then resolve once (bulk.resolve_stored)
+    documents per transaction (bulk.store_batch), then resolve once (bulk.resolve_stored:
+    the whole picture on the workers, registry/resolve_cluster.py)
 
 - Only the client writes, in the order of the inputs, the same rows a single-process
   ingest writes (companies are resolved in that order too), `batch` documents per
-  transaction in a few multi-row statements. Resolution runs once, after the load: the
-  whole-picture resolution (rebuild) when the load at least doubles the registry, else
-  the incremental one over the new mentions. Projects depend only on the stored mentions
+  transaction in a few statements (COPY on PostgreSQL). Resolution runs once, after the
+  load: the whole-picture resolution when the load at least doubles the registry, with
+  blocking keys and clustering on the workers (registry/resolve_cluster.py), else the
+  incremental one over the new mentions, in the client. Projects depend only on the stored mentions
   (registry/resolution.py), so the registry holds the same projects, events and companies
   as a single-process ingest of the same inputs (tests/scale/test_distributed.py).
   While the load runs, its documents are stored but not yet in projects.
@@ -210,7 +212,7 @@ def _run(client, store, units, progress, extract, on_error, batch, window, on_ba
         summary.worker_memory = dict(client.run(worker_memory))
     except Exception:
         pass
-    writer.finish()
+    writer.finish(client)
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -294,10 +296,11 @@ class _Writer:
         if self.on_batch:
             self.on_batch(s)
 
-    def finish(self) -> None:
-        """Resolve what this run (and any run killed before it) stored."""
+    def finish(self, client=None) -> None:
+        """Resolve what this run (and any run killed before it) stored, on the workers
+        of `client` when the whole picture is resolved."""
         s = self.summary
-        res = resolve_stored(self.store)
+        res = resolve_stored(self.store, client=client)
         s.resolve_s, s.resolved = res.seconds, res.how
         s.projects_new = len(res.projects_new)
         s.new_project_ids = sorted(res.projects_new)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, text, update
 
 from kzinvest.registry import aggregate, decisions
 from kzinvest.registry.cluster import cluster, components
@@ -185,17 +185,30 @@ class Resolver:
 
     # -- writing the outcome ----------------------------------------------------------
     def write(self, conn, feats, clusters, uncertain, block_of, old_blocks, projects,
-              recompute: bool = True, recompute_all: bool = False) -> Outcome:
+              recompute: bool = True, recompute_all: bool = False,
+              ready: dict | None = None) -> Outcome:
+        """Write clusters (lists of Feat, or of anything with its id, project_id, block,
+        carry, canon and sector) as projects. `ready`: cluster index -> (fields, investors,
+        events) of aggregate.project_fields, computed elsewhere (a Dask worker) for clusters
+        that become new projects: those are inserted whole and not recomputed here."""
         out = Outcome()
         old = {f.project_id for f in feats if f.project_id} | {f.carry for f in feats
                                                                 if f.carry} | set(projects)
         pid_of = assign(clusters)
         creating = [i for i in range(len(clusters)) if pid_of.get(i) is None]
+        ready = ready or {}
+        whole: dict[int, int] = {}          # project id -> cluster index, inserted whole
         if creating:
-            rows = [new_project_row(_first_sector(clusters[i]), "negotiation") for i in creating]
+            rows = [_ready_row(ready[i][0]) if i in ready else
+                    new_project_row(_first_sector(clusters[i]), "negotiation") for i in creating]
+            if ready and len(ready) < len(creating):     # one set of columns for every row
+                blank = dict.fromkeys(aggregate.WRITTEN)
+                rows = [{**blank, **r} for r in rows]
             for i, pid in zip(creating, conn.execute(_INS_PROJECTS, rows).scalars().all()):
                 pid_of[i] = pid
                 out.projects_new.add(pid)
+                if i in ready:
+                    whole[pid] = i
         updates, touched = [], set(out.projects_new)
         for i, members in enumerate(clusters):
             pid = pid_of[i]
@@ -209,7 +222,7 @@ class Resolver:
                         touched.add(f.project_id)
                     f.project_id, f.block = pid, block
         if updates:
-            conn.execute(_UPD_MENTION, updates)
+            update_mentions(conn, updates)
         kept = set()
         orphans = sorted(old - set(pid_of.values()))
         if orphans:
@@ -225,6 +238,7 @@ class Resolver:
                     conn.execute(_MOVE_OVERRIDES, {"_old": pid, "_new": dest})
                     out.overrides_moved[pid] = dest
                     touched.add(dest)
+                    whole.pop(dest, None)        # it has overrides now: recomputed below
         if old_blocks:       # a new block's id is a new mention's: no review rows yet
             conn.execute(_DEL_REVIEW, {"blocks": sorted(set(old_blocks) | set(block_of.values()))})
         if uncertain:
@@ -235,11 +249,50 @@ class Resolver:
         touched |= set(orphans)
         if recompute_all:
             touched |= set(pid_of.values())
-        if recompute and touched:
-            alive = aggregate.recompute_many(conn, touched, keep_empty=False, keep=kept)
-            out.removed = touched - alive
+        if whole:
+            _insert_parts(conn, {pid: ready[i] for pid, i in whole.items()})
+        if recompute and touched - set(whole):
+            alive = aggregate.recompute_many(conn, touched - set(whole), keep_empty=False,
+                                             keep=kept)
+            out.removed = touched - set(whole) - alive
         out.projects_touched = (touched - out.removed) if recompute else touched
         return out
+
+
+def _ready_row(fields: dict) -> dict:
+    row = new_project_row()
+    row.update(fields)
+    return row
+
+
+def _insert_parts(conn, parts: dict[int, tuple]) -> None:
+    """Investors and events of projects inserted whole (pid -> project_fields' result)."""
+    investors, events = [], []
+    for pid in sorted(parts):
+        _, invs, evs = parts[pid]
+        investors += [{"project_id": pid, "position": n, **inv} for n, inv in enumerate(invs)]
+        events += [{"project_id": pid, **ev} for ev in evs]
+    if investors:
+        conn.execute(aggregate._INS_INVESTORS, investors)
+    if events:
+        conn.execute(aggregate._INS_EVENTS, events)
+
+
+_UNNEST_UPDATE = text(
+    "UPDATE mentions AS m SET project_id = v.pid, block = v.blk FROM "
+    "(SELECT unnest(CAST(:ids AS integer[])) AS id, unnest(CAST(:pids AS integer[])) AS pid, "
+    "unnest(CAST(:blks AS integer[])) AS blk) AS v WHERE m.id = v.id")
+
+
+def update_mentions(conn, updates: list[dict]) -> None:
+    """Set project and block of many mentions: on PostgreSQL one set-based statement (the
+    values as three arrays), elsewhere one statement per row."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(_UNNEST_UPDATE, {"ids": [u["_id"] for u in updates],
+                                      "pids": [u["_pid"] for u in updates],
+                                      "blks": [u["_block"] for u in updates]})
+    else:
+        conn.execute(_UPD_MENTION, updates)
 
 
 def assign(clusters: list[list[Feat]]) -> dict[int, int | None]:

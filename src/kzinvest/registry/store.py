@@ -57,8 +57,12 @@ class Store(Database):
         return reextract(self, progress=progress, **kw)
 
     # -- resolution -----------------------------------------------------------------------
-    def rebuild(self, who: str | None = None, **kw):
-        """Resolve every stored mention again from scratch (`kzinvest resolve --rebuild`)."""
+    def rebuild(self, who: str | None = None, client=None, **kw):
+        """Resolve every stored mention again from scratch (`kzinvest resolve --rebuild`);
+        with `client` (a distributed.Client) on its workers (registry/resolve_cluster.py)."""
+        if client is not None:
+            from kzinvest.registry.resolve_cluster import rebuild_on_cluster
+            return rebuild_on_cluster(self, client, who=who, **kw)
         from kzinvest.registry.rebuild import rebuild
         return rebuild(self, who=who, **kw)
 

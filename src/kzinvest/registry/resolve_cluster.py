@@ -1,0 +1,311 @@
+"""The whole-picture resolution (rebuild.py) on a Dask cluster: after a distributed load
+(bulk.resolve_stored) and for `kzinvest resolve --rebuild --dask/--workers`.
+
+    client (this process, beside the database)     workers (any hosts)
+    read the mentions, a page of documents ─────▶ keys_task: features and blocking keys
+    union-find over the keys: blocks     ◀─keys── (64-bit hashes per mention)
+    read a group of whole blocks        ───────▶ cluster_task: cluster each block, and
+    write the projects, set-based SQL    ◀─────── aggregate the clusters that are new projects
+
+The workers get plain rows (the mention columns, the JSON columns as text, the document's
+hash, date, address and title), the blocking keys, the analysts' constraints and the model,
+and read nothing else: clustering a block depends on its mentions only (registry/cluster.py),
+and a new project's fields, investors and events on its mentions and its companies' aliases
+(aggregate.project_fields). So the outcome is rebuild()'s, written by the same
+Resolver.write: the registry is the one a single-process ingest builds
+(tests/scale/test_distributed.py). Projects that keep their id (a rebuild of a resolved
+registry) are recomputed in the client, where their analysts' overrides are. Only the
+client writes: the keys with COPY on PostgreSQL, then per group of blocks one transaction
+(new projects in one multi-row insert with their fields, mentions in one UPDATE ... FROM
+unnest(...), investors and events in multi-row inserts).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import pickle
+import time
+from collections import deque
+from types import SimpleNamespace
+
+from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, delete, func, select
+
+from kzinvest.registry import aggregate, audit, decisions
+from kzinvest.registry.bulk import copy_rows
+from kzinvest.registry.cluster import cluster, components
+from kzinvest.registry.features import document_keys, features, stable_hash
+from kzinvest.registry.models import (CompanyAlias, Document, Mention, MentionKey, Project,
+                                      ResolutionDecision, ReviewPair)
+from kzinvest.registry.rebuild import IN_LIST, RebuildSummary, _link
+from kzinvest.registry.resolution import _by_hash, assign
+
+_M, _D, _K = Mention.__table__, Document.__table__, MentionKey.__table__
+_A = CompanyAlias.__table__
+_JSON = ("evidence", "extra")
+_COLS = ([cast(c, Text).label(c.name) if c.name in _JSON else c for c in _M.c]
+         + [_D.c.content_hash.label("doc_hash"), _D.c.published.label("doc_published"),
+            _D.c.url.label("doc_url"), _D.c.title.label("doc_title")])
+NAMES = tuple(c.name for c in _COLS)
+_SEL_DOC_RANGE = (select(*_COLS).join(_D, _D.c.id == _M.c.document_id)
+                  .where(_M.c.document_id > bindparam("lo"), _M.c.document_id <= bindparam("hi"))
+                  .order_by(_M.c.document_id, _M.c.ordinal))
+_SEL_ROWS = (select(*_COLS).join(_D, _D.c.id == _M.c.document_id)
+             .where(_M.c.id.in_(bindparam("ids", expanding=True))))
+_SEL_ALIASES = (select(_A.c.company_id, _A.c.alias)
+                .where(_A.c.company_id.in_(bindparam("ids", expanding=True))).order_by(_A.c.id))
+# PostgreSQL: the ids as one array parameter (a list of 10,000 parameters costs the driver
+# more to send than the server to answer)
+_IDS_ARRAY = any_(cast(bindparam("ids"), ARRAY(BigInteger)))
+_PG_ROWS = (select(*_COLS).join(_D, _D.c.id == _M.c.document_id).where(_M.c.id == _IDS_ARRAY))
+_PG_ALIASES = (select(_A.c.company_id, _A.c.alias).where(_A.c.company_id == _IDS_ARRAY)
+               .order_by(_A.c.id))
+DOCS_PER_TASK = 1000      # documents per keys task
+MENTIONS_PER_TASK = 1500  # mentions per clustering task (whole blocks) and write transaction
+
+
+# -- on the workers ---------------------------------------------------------------------------
+
+def rows_of(raw: list[tuple]) -> list[SimpleNamespace]:
+    """Plain tuples (NAMES) as rows with attributes, the JSON columns decoded."""
+    out = []
+    for t in raw:
+        r = SimpleNamespace(**dict(zip(NAMES, t)))
+        r.evidence = json.loads(r.evidence) if r.evidence else []
+        r.extra = json.loads(r.extra) if r.extra else {}
+        out.append(r)
+    return out
+
+
+def keys_task(payload: bytes) -> list[tuple[int, tuple[int, ...]]]:
+    """(mention id, its blocking keys' hashes) for the mentions of whole documents, rows in
+    (document, ordinal) order (some keys depend on the other records of the article).
+    Arguments travel pickled (bytes): Dask does not walk through them."""
+    raw = pickle.loads(payload)
+    by_doc: dict[int, list] = {}
+    for r in rows_of(raw):
+        by_doc.setdefault(r.document_id, []).append(features(r, r.doc_hash))
+    out = []
+    for feats in by_doc.values():
+        for mid, keys in document_keys(feats).items():
+            out.append((mid, tuple(sorted({stable_hash(k) for k in keys}))))
+    return out
+
+
+def cluster_task(payload: bytes, model) -> dict:
+    """Cluster whole blocks; the fields of every cluster that becomes a new project.
+    Returns plain data: members (id, project_id, block, doc hash, ordinal, sector),
+    clusters (member positions), uncertain pairs, and `ready` (cluster -> fields,
+    investors, events)."""
+    t0 = time.perf_counter()
+    raw, keys_of, must, cannot, aliases = pickle.loads(payload)
+    rows = rows_of(raw)
+    feats = [features(r, r.doc_hash) for r in rows]
+    row_of = {r.id: r for r in rows}
+    keys = {mid: set(ks) for mid, ks in keys_of.items()}
+    clusters, uncertain, block_of = [], [], {}
+    for comp in components(feats, keys):
+        block = min(f.id for f in comp)
+        res = cluster(comp, keys, model, must, cannot)
+        clusters += res.clusters
+        uncertain += [(a.id, b.id, s, m, block) for a, b, s, m in res.uncertain]
+        for f in comp:
+            block_of[f.id] = block
+    pid_of = assign(clusters)
+    ready = {i: aggregate.project_fields([row_of[f.id] for f in members], {}, aliases)
+             for i, members in enumerate(clusters) if pid_of[i] is None}
+    pos = {f.id: n for n, f in enumerate(feats)}
+    return {"members": [(f.id, f.project_id, f.block, f.canon[0], f.canon[1], f.sector)
+                        for f in feats],
+            "clusters": [[pos[f.id] for f in members] for members in clusters],
+            "block_of": [block_of[f.id] for f in feats],
+            "uncertain": uncertain, "ready": ready, "seconds": time.perf_counter() - t0}
+
+
+class Member:
+    """What Resolver.write needs of a mention (a Feat without the features)."""
+    __slots__ = ("id", "project_id", "block", "carry", "canon", "sector")
+
+    def __init__(self, mid, project_id, block, doc_hash, ordinal, sector) -> None:
+        self.id, self.project_id, self.block, self.carry = mid, project_id, block, None
+        self.canon, self.sector = (doc_hash, ordinal), sector
+
+
+# -- in the client ----------------------------------------------------------------------------
+
+def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
+                       chunk: int = MENTIONS_PER_TASK) -> RebuildSummary:
+    """rebuild.rebuild with the keys and the clustering on the workers of `client`."""
+    from distributed import as_completed
+    out = RebuildSummary()
+    t0 = time.perf_counter()
+    window = 2 * max(1, sum(client.nthreads().values()))
+    model = client.scatter(store.resolver.model, broadcast=True)
+    with store.read() as s:
+        out.projects_before = s.scalar(select(func.count()).select_from(Project))
+        doc_ids = list(s.scalars(select(Document.id).order_by(Document.id)))
+    parent: dict[int, int] = {}
+    first: dict[int, int] = {}
+    keys_of: dict[int, tuple] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    with store.write() as s:
+        conn = s.connection()
+        conn.execute(delete(_K))
+        conn.execute(delete(ReviewPair.__table__))
+        rows_d = conn.execute(select(ResolutionDecision.__table__)).all()
+        wanted = {r.a_hash for r in rows_d} | {r.b_hash for r in rows_d if r.b_hash}
+        for ref in (x for r in rows_d for x in (r.apart or [])):
+            wanted.add(ref.get("hash"))
+        decided: list = []
+        pending: deque = deque()
+
+        def take(fut) -> None:
+            pairs = [(k, mid) for mid, ks in fut.result() for k in ks]
+            fut.release()
+            for mid, ks in (x for x in _group(pairs)):
+                keys_of[mid] = ks
+                parent.setdefault(mid, mid)
+            _link(pairs, parent, first, find)
+            copy_keys(conn, pairs)
+
+        for start in range(0, len(doc_ids), DOCS_PER_TASK):
+            page = doc_ids[start:start + DOCS_PER_TASK]
+            raw = [tuple(r) for r in conn.execute(_SEL_DOC_RANGE,
+                                                  {"lo": page[0] - 1, "hi": page[-1]})]
+            out.mentions += len(raw)
+            for t in raw:
+                parent.setdefault(t[0], t[0])
+            if wanted:
+                rows = [r for r in rows_of(raw) if r.doc_hash in wanted]
+                decided += [(r, features(r, r.doc_hash)) for r in rows]
+            if raw:
+                pending.append(client.submit(keys_task, _pack(raw), pure=False))
+            while len(pending) >= window:
+                take(pending.popleft())
+        while pending:
+            take(pending.popleft())
+        _, _, merge_keys = decisions.constraints(rows_d, _by_hash(decided))
+        extra = [(stable_hash(k), mid) for mid, ks in merge_keys.items() for k in ks]
+        _link(extra, parent, first, find)
+        copy_keys(conn, extra)
+        for k, mid in extra:
+            keys_of[mid] = tuple(sorted(set(keys_of.get(mid, ())) | {k}))
+    out.seconds["keys"] = round(time.perf_counter() - t0, 2)
+
+    t1 = time.perf_counter()
+    groups: dict[int, list[int]] = {}
+    for mid in parent:
+        groups.setdefault(find(mid), []).append(mid)
+    out.blocks = len(groups)
+    parent.clear()
+    first.clear()
+    chunks, current = [], []
+    for root in sorted(groups):
+        current += groups[root]
+        if len(current) >= chunk:
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    groups.clear()
+    # the largest first (a block can hold most of the mentions: it must not start last),
+    # written as they finish, at most `window` in flight
+    chunks.sort(key=lambda ids: (-len(ids), ids[0]))
+    ac = as_completed()
+    worker_s = 0.0
+    todo = iter(chunks)
+    for ids in itertools.islice(todo, window):
+        ac.add(_submit_chunk(store, client, model, ids, keys_of))
+    for fut in ac:
+        worker_s += _write_chunk(store, fut, out)
+        ids = next(todo, None)
+        if ids is not None:
+            ac.add(_submit_chunk(store, client, model, ids, keys_of))
+    out.seconds["cluster_and_write"] = round(time.perf_counter() - t1, 2)
+    out.seconds["workers_cluster"] = round(worker_s, 2)
+    with store.write() as s:
+        out.projects_after = s.scalar(select(func.count()).select_from(Project))
+        out.seconds["total"] = round(time.perf_counter() - t0, 2)
+        audit.record(s.connection(), who, "rebuild", None,
+                     {"mentions": out.mentions, "blocks": out.blocks,
+                      "projects_before": out.projects_before,
+                      "projects_after": out.projects_after,
+                      "mentions_moved": out.mentions_moved, "seconds": out.seconds,
+                      "workers": len(client.nthreads())})
+    return out
+
+
+def _group(pairs):
+    by: dict[int, list[int]] = {}
+    for k, mid in pairs:
+        by.setdefault(mid, []).append(k)
+    return ((mid, tuple(ks)) for mid, ks in by.items())
+
+
+def _submit_chunk(store, client, model, ids: list[int], keys_of: dict):
+    """Read a group of whole blocks and submit its clustering; (future, ids)."""
+    with store.read() as s:
+        conn = s.connection()
+        raw = _read(conn, _PG_ROWS, _SEL_ROWS, ids)
+        hashes = {t[NAMES.index("doc_hash")] for t in raw}
+        decided = decisions.load(conn, hashes)
+        must, cannot = [], set()
+        if decided:
+            rows = rows_of(raw)
+            must, cannot, _ = decisions.constraints(
+                decided, _by_hash((r, features(r, r.doc_hash)) for r in rows))
+        cids = sorted({t[NAMES.index("company_id")] for t in raw} - {None})
+        aliases: dict[int, list[str]] = {}
+        for cid, alias in _read(conn, _PG_ALIASES, _SEL_ALIASES, cids):
+            aliases.setdefault(cid, []).append(alias)
+    keys = {mid: keys_of[mid] for mid in ids if mid in keys_of}
+    return client.submit(cluster_task, _pack((raw, keys, must, cannot, aliases)), model,
+                         pure=False)
+
+
+def _pack(obj) -> bytes:
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read(conn, pg_stmt, stmt, ids: list[int]) -> list[tuple]:
+    """Rows of a statement over many ids: one array parameter on PostgreSQL, else IN
+    lists of IN_LIST ids."""
+    if not ids:
+        return []
+    if conn.dialect.name == "postgresql":
+        return [tuple(r) for r in conn.execute(pg_stmt, {"ids": ids})]
+    out = []
+    for part in range(0, len(ids), IN_LIST):
+        out += [tuple(r) for r in conn.execute(stmt, {"ids": ids[part:part + IN_LIST]})]
+    return out
+
+
+def _write_chunk(store, fut, out: RebuildSummary) -> float:
+    """Write one clustered group of blocks (one transaction); the worker's seconds."""
+    res = fut.result()
+    fut.release()
+    members = [Member(*m) for m in res["members"]]
+    clusters = [[members[i] for i in c] for c in res["clusters"]]
+    block_of = {m.id: b for m, b in zip(members, res["block_of"])}
+    by_id = {m.id: m for m in members}
+    uncertain = [(by_id[a], by_id[b], s, merged, blk) for a, b, s, merged, blk in res["uncertain"]]
+    before = {m.id: m.project_id for m in members}
+    with store.write() as s:
+        done = store.resolver.write(s.connection(), members, clusters, uncertain, block_of, (),
+                                    {p for p in before.values() if p}, recompute_all=True,
+                                    ready=res["ready"])
+    out.mentions_moved += sum(1 for mid, pid in done.assigned.items() if before.get(mid) != pid)
+    out.review_pairs += len(uncertain)
+    return res["seconds"]
+
+
+def copy_keys(conn, pairs: list[tuple[int, int]]) -> None:
+    """Insert (key, mention id) rows: COPY on PostgreSQL, else a multi-row insert."""
+    copy_rows(conn, _K.insert(), [{"key": k, "mention_id": m} for k, m in pairs])
