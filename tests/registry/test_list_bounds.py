@@ -45,3 +45,17 @@ def test_list_is_bounded_but_the_project_and_exports_are_whole(store):
 
     [row] = csv.DictReader(io.StringIO(export_projects(store, ProjectFilter(), "csv").decode("utf-8-sig")))
     assert len(row["source_urls"].split()) == n
+
+
+def test_lists_reuse_project_dicts_until_anything_is_written(store):
+    _many_reports(store, 3)
+    first = list_projects(store, ProjectFilter(limit=10))["items"][0]
+    again = list_projects(store, ProjectFilter(limit=10, sector="metallurgy"))["items"][0]
+    assert again == first and again is not first
+    again["investor"] = "changed by a caller"            # callers' changes never leak back
+    assert list_projects(store, ProjectFilter(limit=10))["items"][0]["investor"] == "Qazaq Steel"
+    article(store, dict(PLANT, amount=150e6, evidence=["Qazaq Steel запустил завод."]),
+            published="2021-06-01", url="https://news.kz/steel/late")
+    after = list_projects(store, ProjectFilter(limit=10))["items"][0]
+    assert after["mentions_count"] == 4
+    assert after["sources"][-1]["url"] == "https://news.kz/steel/late"

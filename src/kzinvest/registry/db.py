@@ -108,8 +108,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
 
 class CountCache:
-    """Counts of filtered project lists, valid for one data version (Store.data_version):
-    the first write anywhere empties it. Bounded; thread-safe."""
+    """Values valid for one data version (Store.data_version): counts of filtered project
+    lists, a list's project dicts. The first write anywhere empties it. Bounded; thread-safe."""
 
     def __init__(self, max_items: int = 2048) -> None:
         self.max_items = max_items
@@ -157,6 +157,8 @@ class Database:
         self._version_lock = threading.Lock()
         self._version_conn = None
         self.count_cache = CountCache()
+        # A list's project dicts, by project id, for one data version (listing.list_projects).
+        self.item_cache = CountCache(max_items=4096)
 
     @property
     def dialect(self) -> str:

@@ -197,7 +197,31 @@ def list_projects(store, flt: ProjectFilter | None = None, full: bool = False) -
             # A write landed meanwhile: count again, in this read's snapshot, so that
             # total and items always agree.
             total = s.scalar(apply_filter(store, select(func.count(Project.id)), flt))
-        return {"items": _project_dicts(store, s, rows, full=full), "total": total}
+            version = None
+        return {"items": _cached_dicts(store, s, rows, full, version), "total": total}
+
+
+def _cached_dicts(store, s: Session, rows, full: bool, version) -> list[dict]:
+    """Project dicts of a list, reused across lists while nothing is written anywhere (other
+    filters, pages and sorts show the same projects; the dashboard's pages share them)."""
+    cache = getattr(store, "item_cache", None)
+    if cache is None or version is None:
+        return _project_dicts(store, s, rows, full=full)
+    out: dict[int, dict] = {}
+    missing = []
+    for r in rows:
+        hit = cache.get(version, (r.id, full))
+        if hit is None:
+            missing.append(r)
+        else:
+            out[r.id] = dict(hit)
+    fresh = _project_dicts(store, s, missing, full=full) if missing else []
+    if store.data_version() == version:          # nothing written while computing them
+        for d in fresh:
+            cache.put(version, (d["id"], full), d)
+    for d in fresh:
+        out[d["id"]] = dict(d)
+    return [out[r.id] for r in rows]
 
 
 def iter_projects(store, flt: ProjectFilter | None = None, batch: int = 500):
