@@ -99,6 +99,8 @@ def run(db: str, articles: Path, workers: int, batch: int) -> dict:
         "store_ms_per_doc_second_half": round(per_doc(rest) or 0, 2),
         "database_share_of_wall": round((s.write_s + s.resolve_s + s.check_s) / wall, 3),
         "worker_memory_mb": sorted(round(v / 2**20) for v in s.worker_memory.values()),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "resolution": s.resolve_detail,
     }
 
 
@@ -127,26 +129,55 @@ def extrapolate(runs: list[dict], rebuild: dict, n: int = 1_000_000,
     a `resolve --rebuild` of the same registry afterwards, with the projects in place, is
     reported too), taken as linear (a company's mentions are compared within a window,
     cluster.py; the 1,000- and 20,000-article runs cost about the same per mention); plus
-    the cluster start. Assumptions: one worker per core, workers see the inputs (shared
+    the cluster start. With the resolution on the workers (runs that report its figures),
+    resolution = the client's own time per mention x mentions + the larger of the workers'
+    time / W and the largest block's clustering (one task; its share of the mentions taken
+    as constant). Assumptions: one worker per core, workers see the inputs (shared
     storage), PostgreSQL on its own host with the client beside it, articles like the
     generated ones (about one project each, 1-2 kB of text)."""
     one = min(runs, key=lambda r: r["workers"])
     last = max(runs, key=lambda r: r["workers"])
     work = one["worker_cpu_ms_per_doc"]["read_clean"] + one["worker_cpu_ms_per_doc"]["extract"]
     store = last["store_ms_per_doc_second_half"] + last["client_ms_per_doc"]["check_stored"]
-    mentions_per_doc = rebuild["mentions"] / max(1, last["documents"])
-    per_mention = last["resolve_s"] / max(1, rebuild["mentions"]) * 1000
-    resolve_s = n * mentions_per_doc * per_mention / 1000
+    mentions = rebuild["mentions"]
+    mentions_per_doc = mentions / max(1, last["documents"])
+    total_m = n * mentions_per_doc
     store_s = n * store / 1000
+    res = last.get("resolution") or {}
+    sec = res.get("seconds") or {}
     out = {"per_doc_ms": {"worker_cpu": round(work, 2), "client_store": round(store, 2),
-                          "resolution_per_mention": round(per_mention, 2),
                           "rebuild_again_per_mention": rebuild["ms_per_mention"]},
-           "store_s": round(store_s), "resolve_s": round(resolve_s), "cases": {}}
+           "store_s": round(store_s), "cases": {}}
+    if "client_busy" in sec:
+        # resolution on the workers (registry/resolve_cluster.py): the client's own time
+        # (reads, union-find, writes) is serial; the workers' time (keys, clustering) divides
+        # among them, except that a block clusters on one worker: the largest block (its
+        # share of the mentions taken as constant) sets a floor. No overlap is assumed
+        # between the client's time and the workers'.
+        client_ms = sec["client_busy"] / mentions * 1000
+        workers_ms = (sec["workers_keys"] + sec["workers_cluster"]) / mentions * 1000
+        share = res["largest_block"] / mentions
+        largest_ms = sec["largest_task"] / max(1, res["largest_block"]) * 1000
+        out["per_doc_ms"].update(resolution_client_per_mention=round(client_ms, 3),
+                                 resolution_workers_per_mention=round(workers_ms, 3),
+                                 largest_block_share=round(share, 3),
+                                 largest_block_per_mention=round(largest_ms, 3))
+
+        def resolve_s(w: int) -> float:
+            return (total_m * client_ms + max(total_m * workers_ms / w,
+                                              total_m * share * largest_ms)) / 1000
+    else:
+        per_mention = last["resolve_s"] / max(1, mentions) * 1000
+        out["per_doc_ms"]["resolution_per_mention"] = round(per_mention, 2)
+
+        def resolve_s(w: int) -> float:
+            return total_m * per_mention / 1000
     for w in workers:
         workers_s = n * work / 1000 / w
-        total = max(workers_s, store_s) + resolve_s + one["cluster_start_s"]
+        r = resolve_s(w)
+        total = max(workers_s, store_s) + r + one["cluster_start_s"]
         out["cases"][f"{w}_workers"] = {
-            "workers_s": round(workers_s), "store_s": round(store_s), "resolve_s": round(resolve_s),
+            "workers_s": round(workers_s), "store_s": round(store_s), "resolve_s": round(r),
             "total_min": round(total / 60, 1),
             "load_bound_by": "client store" if store_s > workers_s else "workers"}
     return out

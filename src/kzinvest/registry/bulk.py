@@ -58,6 +58,7 @@ class Resolved:
     projects_new: set[int] = field(default_factory=set)
     projects_updated: set[int] = field(default_factory=set)
     seconds: float = 0.0
+    detail: dict = field(default_factory=dict)   # the whole-picture resolution's figures
 
 
 def store_batch(store, items: list[tuple[InDocument, list[Record]]]) -> Stored:
@@ -167,7 +168,9 @@ def resolve_stored(store, chunk: int = CHUNK, client=None) -> Resolved:
         return out
     if len(todo) >= resolved:
         out.how = "rebuild"
-        store.rebuild(who="ingest", client=client)
+        r = store.rebuild(who="ingest", client=client)
+        out.detail = {"seconds": r.seconds, "blocks": r.blocks, "largest_block": r.largest_block,
+                      "workers": len(client.nthreads()) if client is not None else 0}
         with store.read() as s:
             out.projects_new = set(s.scalars(select(_P.c.id))) - before
             for start in range(0, len(todo), 10000):

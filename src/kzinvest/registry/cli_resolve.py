@@ -40,6 +40,12 @@ def resolve(rebuild: Annotated[bool, typer.Option(
                 "--explain", help="Two mention ids (--explain A --explain B): the pair's "
                 "score, level by level.")] = None,
             who: Who = None, as_json: Annotated[bool, typer.Option("--json")] = False,
+            dask: Annotated[Optional[str], typer.Option(
+                "--dask", help="With --rebuild: address of a running Dask scheduler "
+                "(tcp://HOST:8786); blocking keys and clustering run on its workers.")] = None,
+            workers: Annotated[int, typer.Option(
+                help="With --rebuild: more than 1 runs it on a LocalCluster of this many "
+                "worker processes.")] = 1,
             db: Db = None) -> None:
     """Which mentions are one project: rebuild from all stored mentions, explain a pair's
     score, or (without options) show the resolution's state."""
@@ -50,6 +56,10 @@ def resolve(rebuild: Annotated[bool, typer.Option(
                 err.print("--explain takes two mention ids")
                 raise typer.Exit(2)
             res = _explain(store, *explain)
+        elif rebuild and (dask or workers > 1):
+            from kzinvest.registry.distributed import connect
+            with connect(dask, workers, dashboard=False) as client:
+                res = store.rebuild(who=who, client=client).__dict__
         elif rebuild:
             s = store.rebuild(who=who)
             res = s.__dict__

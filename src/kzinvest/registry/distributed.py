@@ -65,6 +65,7 @@ class ClusterSummary(IngestSummary):
     check_s: float = 0.0             # client: which documents are stored already
     resolve_s: float = 0.0           # client: resolution after the load
     resolved: str = "none"           # how: "rebuild" (whole picture) or "incremental"
+    resolve_detail: dict = field(default_factory=dict)   # the whole picture's figures
     worker_memory: dict = field(default_factory=dict)    # worker -> resident bytes
     dashboard: str | None = None
 
@@ -301,7 +302,7 @@ class _Writer:
         of `client` when the whole picture is resolved."""
         s = self.summary
         res = resolve_stored(self.store, client=client)
-        s.resolve_s, s.resolved = res.seconds, res.how
+        s.resolve_s, s.resolved, s.resolve_detail = res.seconds, res.how, res.detail
         s.projects_new = len(res.projects_new)
         s.new_project_ids = sorted(res.projects_new)
         s.projects_updated = len(res.projects_updated)

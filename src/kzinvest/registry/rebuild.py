@@ -44,6 +44,7 @@ class RebuildSummary:
     mentions_moved: int = 0           # mentions now in another project than before
     review_pairs: int = 0
     seconds: dict = field(default_factory=dict)
+    largest_block: int = 0            # mentions of the largest group clustered at once
 
 
 def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) -> RebuildSummary:
@@ -105,6 +106,7 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
     for mid in parent:
         groups.setdefault(find(mid), []).append(mid)
     out.blocks = len(groups)
+    out.largest_block = max(map(len, groups.values()), default=0)
     parent.clear()
     first.clear()
     chunks, current = [], []

@@ -76,10 +76,11 @@ def rows_of(raw: list[tuple]) -> list[SimpleNamespace]:
     return out
 
 
-def keys_task(payload: bytes) -> list[tuple[int, tuple[int, ...]]]:
-    """(mention id, its blocking keys' hashes) for the mentions of whole documents, rows in
+def keys_task(payload: bytes) -> tuple[list[tuple[int, tuple[int, ...]]], float]:
+    """([(mention id, its blocking keys' hashes)], seconds) for the mentions of whole documents, rows in
     (document, ordinal) order (some keys depend on the other records of the article).
     Arguments travel pickled (bytes): Dask does not walk through them."""
+    t0 = time.perf_counter()
     raw = pickle.loads(payload)
     by_doc: dict[int, list] = {}
     for r in rows_of(raw):
@@ -88,7 +89,7 @@ def keys_task(payload: bytes) -> list[tuple[int, tuple[int, ...]]]:
     for feats in by_doc.values():
         for mid, keys in document_keys(feats).items():
             out.append((mid, tuple(sorted({stable_hash(k) for k in keys}))))
-    return out
+    return out, time.perf_counter() - t0
 
 
 def cluster_task(payload: bytes, model) -> dict:
@@ -146,6 +147,7 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     parent: dict[int, int] = {}
     first: dict[int, int] = {}
     keys_of: dict[int, tuple] = {}
+    clock = {"wait": 0.0, "keys": 0.0, "largest": 0.0}   # client waiting; worker seconds
 
     def find(x: int) -> int:
         root = x
@@ -167,7 +169,11 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
         pending: deque = deque()
 
         def take(fut) -> None:
-            pairs = [(k, mid) for mid, ks in fut.result() for k in ks]
+            tw = time.perf_counter()
+            got, secs = fut.result()
+            clock["wait"] += time.perf_counter() - tw
+            clock["keys"] += secs
+            pairs = [(k, mid) for mid, ks in got for k in ks]
             fut.release()
             for mid, ks in (x for x in _group(pairs)):
                 keys_of[mid] = ks
@@ -204,6 +210,7 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     for mid in parent:
         groups.setdefault(find(mid), []).append(mid)
     out.blocks = len(groups)
+    out.largest_block = max(map(len, groups.values()), default=0)
     parent.clear()
     first.clear()
     chunks, current = [], []
@@ -223,16 +230,32 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     todo = iter(chunks)
     for ids in itertools.islice(todo, window):
         ac.add(_submit_chunk(store, client, model, ids, keys_of))
-    for fut in ac:
-        worker_s += _write_chunk(store, fut, out)
+    ac_iter = iter(ac)
+    while True:
+        tw = time.perf_counter()
+        fut = next(ac_iter, None)
+        if fut is not None:
+            fut.result()
+        clock["wait"] += time.perf_counter() - tw
+        if fut is None:
+            break
+        secs = _write_chunk(store, fut, out)
+        worker_s += secs
+        clock["largest"] = max(clock["largest"], secs)
         ids = next(todo, None)
         if ids is not None:
             ac.add(_submit_chunk(store, client, model, ids, keys_of))
     out.seconds["cluster_and_write"] = round(time.perf_counter() - t1, 2)
+    # where the time went: summed over the workers' tasks, the longest clustering task (a
+    # block clusters on one worker), and the client's own time (the serial part)
+    out.seconds["workers_keys"] = round(clock["keys"], 2)
     out.seconds["workers_cluster"] = round(worker_s, 2)
+    out.seconds["largest_task"] = round(clock["largest"], 2)
+    out.seconds["client_wait"] = round(clock["wait"], 2)
     with store.write() as s:
         out.projects_after = s.scalar(select(func.count()).select_from(Project))
         out.seconds["total"] = round(time.perf_counter() - t0, 2)
+        out.seconds["client_busy"] = round(out.seconds["total"] - clock["wait"], 2)
         audit.record(s.connection(), who, "rebuild", None,
                      {"mentions": out.mentions, "blocks": out.blocks,
                       "projects_before": out.projects_before,
