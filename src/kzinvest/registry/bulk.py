@@ -113,17 +113,22 @@ def store_batch(store, items: list[tuple[InDocument, list[Record]]]) -> Stored:
     return out
 
 
-_NEXT_DOC_IDS = text("SELECT nextval(pg_get_serial_sequence('documents', 'id')) "
-                     "FROM generate_series(1, :n)")
-
-
 def insert_documents(conn, rows: list[dict]) -> list[int]:
-    """Insert document rows; their ids in order. On PostgreSQL the ids are drawn from the
-    table's sequence in one statement and the rows copied with them (COPY)."""
+    """Insert document rows; their ids in order."""
+    return insert_with_ids(conn, _INS_DOCS, rows)
+
+
+def insert_with_ids(conn, ins_returning, rows: list[dict]) -> list[int]:
+    """Insert rows (the same keys each, every column with a client-side default given);
+    their ids in order. On PostgreSQL the ids are drawn from the table's sequence in one
+    statement and the rows copied with them (COPY); elsewhere `ins_returning` (an insert
+    returning the ids in the order of the rows)."""
     if conn.dialect.name != "postgresql":
-        return conn.execute(_INS_DOCS, rows).scalars().all()
-    ids = sorted(conn.scalars(_NEXT_DOC_IDS, {"n": len(rows)}))
-    copy_rows(conn, _INS_DOCS, [{"id": i, **r} for i, r in zip(ids, rows)])
+        return conn.execute(ins_returning, rows).scalars().all()
+    name = ins_returning.table.name
+    ids = sorted(conn.scalars(text(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) "
+                                   "FROM generate_series(1, :n)"), {"n": len(rows)}))
+    copy_rows(conn, ins_returning, [{"id": i, **r} for i, r in zip(ids, rows)])
     return ids
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, insert, or_, select, text, update
 
 from kzinvest.registry import aggregate, decisions
+from kzinvest.registry.bulk import copy_rows, insert_with_ids
 from kzinvest.registry.cluster import cluster, components
 from kzinvest.registry.features import Feat, document_keys, features, stable_hash
 from kzinvest.registry.models import (Document, Mention, MentionKey, Override, Project,
@@ -56,6 +57,7 @@ _MOVE_OVERRIDES = (update(_O).where(_O.c.project_id == bindparam("_old"))
 _DEL_REVIEW = delete(_R).where(_R.c.block.in_(_BLOCKS))
 _INS_REVIEW = insert(_R)
 FEATURE_CACHE = 50_000       # mentions whose features are kept between resolutions
+MANY = 50                    # new projects from which they are copied (COPY), not inserted
 
 
 @dataclass
@@ -204,7 +206,9 @@ class Resolver:
             if ready and len(ready) < len(creating):     # one set of columns for every row
                 blank = dict.fromkeys(aggregate.WRITTEN)
                 rows = [{**blank, **r} for r in rows]
-            for i, pid in zip(creating, conn.execute(_INS_PROJECTS, rows).scalars().all()):
+            ids = (insert_with_ids(conn, _INS_PROJECTS, rows) if len(rows) >= MANY else
+                   conn.execute(_INS_PROJECTS, rows).scalars().all())
+            for i, pid in zip(creating, ids):
                 pid_of[i] = pid
                 out.projects_new.add(pid)
                 if i in ready:
@@ -272,10 +276,8 @@ def _insert_parts(conn, parts: dict[int, tuple]) -> None:
         _, invs, evs = parts[pid]
         investors += [{"project_id": pid, "position": n, **inv} for n, inv in enumerate(invs)]
         events += [{"project_id": pid, **ev} for ev in evs]
-    if investors:
-        conn.execute(aggregate._INS_INVESTORS, investors)
-    if events:
-        conn.execute(aggregate._INS_EVENTS, events)
+    copy_rows(conn, aggregate._INS_INVESTORS, investors)
+    copy_rows(conn, aggregate._INS_EVENTS, events)
 
 
 _UNNEST_UPDATE = text(
