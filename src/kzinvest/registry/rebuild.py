@@ -102,22 +102,7 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
     out.seconds["keys"] = round(time.perf_counter() - t0, 2)
 
     t1 = time.perf_counter()
-    groups: dict[int, list[int]] = {}
-    for mid in parent:
-        groups.setdefault(find(mid), []).append(mid)
-    out.blocks = len(groups)
-    out.largest_block = max(map(len, groups.values()), default=0)
-    parent.clear()
-    first.clear()
-    chunks, current = [], []
-    for root in sorted(groups):
-        current += groups[root]
-        if len(current) >= chunk:
-            chunks.append(current)
-            current = []
-    if current:
-        chunks.append(current)
-    groups.clear()
+    chunks = _block_chunks(parent, first, find, chunk, out)
     for ids in chunks:
         with store.write() as s:
             conn = s.connection()
@@ -156,6 +141,28 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
                       "projects_after": out.projects_after,
                       "mentions_moved": out.mentions_moved, "seconds": out.seconds})
     return out
+
+
+def _block_chunks(parent: dict, first: dict, find, chunk: int, out) -> list[list[int]]:
+    """The union-find's blocks as lists of mention ids, whole blocks packed into chunks of
+    about `chunk` mentions (in root order); records the block count and the largest block on
+    `out`, and empties the union-find."""
+    groups: dict[int, list[int]] = {}
+    for mid in parent:
+        groups.setdefault(find(mid), []).append(mid)
+    out.blocks = len(groups)
+    out.largest_block = max(map(len, groups.values()), default=0)
+    parent.clear()
+    first.clear()
+    chunks, current = [], []
+    for root in sorted(groups):
+        current += groups[root]
+        if len(current) >= chunk:
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _link(pairs, parent: dict, first: dict, find) -> None:

@@ -36,7 +36,7 @@ from kzinvest.registry.cluster import cluster, components
 from kzinvest.registry.features import document_keys, features, stable_hash
 from kzinvest.registry.models import (CompanyAlias, Document, Mention, MentionKey, Project,
                                       ResolutionDecision, ReviewPair)
-from kzinvest.registry.rebuild import IN_LIST, RebuildSummary, _link
+from kzinvest.registry.rebuild import IN_LIST, RebuildSummary, _block_chunks, _link
 from kzinvest.registry.resolution import _by_hash, assign
 
 _M, _D, _K = Mention.__table__, Document.__table__, MentionKey.__table__
@@ -206,22 +206,7 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     out.seconds["keys"] = round(time.perf_counter() - t0, 2)
 
     t1 = time.perf_counter()
-    groups: dict[int, list[int]] = {}
-    for mid in parent:
-        groups.setdefault(find(mid), []).append(mid)
-    out.blocks = len(groups)
-    out.largest_block = max(map(len, groups.values()), default=0)
-    parent.clear()
-    first.clear()
-    chunks, current = [], []
-    for root in sorted(groups):
-        current += groups[root]
-        if len(current) >= chunk:
-            chunks.append(current)
-            current = []
-    if current:
-        chunks.append(current)
-    groups.clear()
+    chunks = _block_chunks(parent, first, find, chunk, out)
     # the largest first (a block can hold most of the mentions: it must not start last),
     # written as they finish, at most `window` in flight
     chunks.sort(key=lambda ids: (-len(ids), ids[0]))
