@@ -33,8 +33,6 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Optional
 
-from sqlalchemy import MetaData, inspect, select, text
-from sqlalchemy import types as satypes
 
 FORMAT = 1
 CHUNK = 1000
@@ -53,6 +51,7 @@ def _revision(conn) -> str | None:
 
 def _tables(conn) -> list:
     """The registry's tables in foreign-key order (parents first), reflected from `conn`."""
+    from sqlalchemy import MetaData, inspect  # lazy: the extract command never needs it
     names = [n for n in inspect(conn).get_table_names() if not _SKIP.match(n)]
     meta = MetaData()
     meta.reflect(conn, only=names)
@@ -60,6 +59,7 @@ def _tables(conn) -> list:
 
 
 def _kind(col) -> str:
+    from sqlalchemy import types as satypes
     t = col.type
     if col.computed is not None:
         return "computed"
@@ -107,6 +107,7 @@ def _snapshot(store):
 
 def backup(store, path: str | os.PathLike) -> dict:
     """Write the whole registry to `path` (see the module docstring); returns the summary."""
+    from sqlalchemy import select, text  # lazy: the extract command never needs it
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     summary: dict[str, Any] = {"tables": {}, "rows": 0}
@@ -164,10 +165,12 @@ def _read(path: Path) -> Iterator[Any]:
 
 
 def _holds_data(conn, tables) -> bool:
+    from sqlalchemy import select, text  # lazy: the extract command never needs it
     return any(conn.execute(select(text("1")).select_from(t).limit(1)).first() for t in tables)
 
 
 def _empty(conn, tables, dialect: str) -> None:
+    from sqlalchemy import text  # lazy: the extract command never needs it
     if not tables:
         return
     if dialect == "postgresql":
@@ -179,6 +182,7 @@ def _empty(conn, tables, dialect: str) -> None:
 
 
 def _reset_sequences(conn, tables) -> None:
+    from sqlalchemy import text  # lazy: the extract command never needs it
     for t in tables:
         for col in t.primary_key.columns:
             if _kind(col) != "int":

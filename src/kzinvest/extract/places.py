@@ -294,7 +294,7 @@ def _load_keys():
     return keys
 
 
-_AUTO = Automaton(_load_keys)
+_AUTO = Automaton(_load_keys, cache="places")
 
 # ---------------------------------------------------------------- context rules
 

