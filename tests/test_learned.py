@@ -162,3 +162,27 @@ def test_split_model_decides_whether_a_second_record_is_another_undertaking(inte
     kept = decide(candidates, models={"split": split})
     assert len(kept) == records
     assert kept[0].amount == 1e9          # the article's order, the first kept when one goes
+
+
+FUND = "Проект «Мосты» утверждён Фондом развития промышленности, а значит, получит льготный заём."
+
+
+@pytest.mark.parametrize("intercept,kept", [(-0.85, 0), (0.05, 1), (2.0, 1)])
+def test_the_lower_bar_of_a_page_s_top_candidate_is_not_for_its_lender(intercept, kept):
+    """A page's most believed candidate may pass at `first_threshold`, unless every mention
+    of it plays a part no investor plays (a lender, an agency): then the usual bar holds."""
+    from kzinvest.extract.orgs import add_ner_orgs, find_orgs
+    import kzinvest.extract.analysis as analysis
+    start = FUND.index("Фондом")
+    span = (start, start + len("Фондом развития промышленности"))
+    real = analysis.ner_org_spans
+    analysis.ner_org_spans = lambda text, sentences: [span]
+    try:
+        candidates, _ = extract_candidates(Document(source="a.txt", text=FUND))
+    finally:
+        analysis.ner_org_spans = real
+    assert [c.record.investor for c in candidates] == ["Фондом развития промышленности"]
+    accept = Linear({"classes": [0, 1], "intercept": [intercept], "weights": {}, "threshold": 0.4,
+                     "first_threshold": 0.2})
+    # probabilities 0.30 (between the two bars), 0.51 and 0.88 (above both)
+    assert len(decide(candidates, models={"candidate": accept})) == kept

@@ -54,6 +54,16 @@ def test_org_roles(text, name, role, country):
     assert text[m.start:m.end] == m.text
 
 
+def test_a_development_fund_found_by_ner_is_a_lender():
+    """State development funds lend to or subsidise a project; they do not own it."""
+    from kzinvest.extract.orgs import add_ner_orgs
+    text = "Проект «Мосты» утверждён Фондом развития промышленности, он получит заём."
+    start = text.index("Фондом")
+    mentions = []
+    add_ner_orgs(text, mentions, [(start, start + len("Фондом развития промышленности"))])
+    assert [(m.name, m.role) for m in mentions] == [("Фондом развития промышленности", "lender")]
+
+
 DESCRIBED = [
     ("Отечественный предприниматель строит молочную ферму.", "KZ", None),
     ("Местный предприниматель открыл цех.", "KZ", None),

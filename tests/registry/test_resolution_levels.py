@@ -6,9 +6,10 @@ from kzinvest.registry.features import assign_partners, features, own_keys, squa
 from kzinvest.registry.scoring import levels, supports
 
 
-def _feat(mid, doc, investor, evidence="", amount=None, sector="chemicals", region="KZ-23"):
+def _feat(mid, doc, investor, evidence="", amount=None, sector="chemicals", region="KZ-23",
+          city=None):
     row = {"id": mid, "document_id": doc, "ordinal": 0, "investor": investor,
-           "investor_country": None, "region": region, "city": None, "sector": sector,
+           "investor_country": None, "region": region, "city": city, "sector": sector,
            "amount_usd": amount, "jobs": None, "stage": "construction", "date": "2024-01-01",
            "evidence": [{"text": evidence}] if evidence else [], "extra": {},
            "project_id": None, "block": None, "company_id": None}
@@ -44,3 +45,13 @@ def test_a_group_with_many_ventures_names_no_venture_without_the_same_amount():
     assert lv["name"] == "hub" and not supports(lv)
     lv = levels(c, d)
     assert lv["name"] == "hub" and lv["amount"] == "close" and supports(lv)
+
+
+def test_two_towns_of_one_district_are_no_contradiction_two_districts_are():
+    from kzinvest.registry.scoring import hard_contradiction
+    mine = _feat(1, 1, "KAZ Minerals Aktogay", sector="mining", region="KZ-10", city="Актогай")
+    centre = _feat(2, 2, "KAZ Minerals Aktogay", sector="mining", region="KZ-10", city="Аягоз")
+    far = _feat(3, 3, "KAZ Minerals Aktogay", sector="mining", region="KZ-10", city="Семей")
+    assert mine.district == centre.district == "Аягозский"
+    assert levels(mine, centre)["city"] == "district" and not hard_contradiction(levels(mine, centre))
+    assert levels(mine, far)["city"] == "ne" and hard_contradiction(levels(mine, far))

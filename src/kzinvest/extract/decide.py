@@ -84,6 +84,8 @@ def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
             p = believed[n]
             if p < (first if n == top else accept.threshold):
                 continue
+            if n == top and p < accept.threshold and _never_investor(c):
+                continue     # the lower bar is for the page's investor, not its lender or agency
         if "sector" in models:
             record.sector = models["sector"].best(feats.sector_features(c))[0]
         if "stage" in models:
@@ -95,6 +97,15 @@ def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
         _ground(c, amount_at, jobs_at)
         kept.append((p, c))
     return [c.record for c in _one_per_undertaking(kept, models.get("split"))]
+
+
+_NOT_INVESTING = {"lender", "agency", "media", "event"}
+
+
+def _never_investor(c) -> bool:
+    """Every mention of the candidate plays a part that is not an investor's."""
+    roles = {m.role for m in c.undertaking.entity.mentions}
+    return bool(roles) and roles <= _NOT_INVESTING
 
 
 def _one_per_undertaking(kept, model) -> list:

@@ -88,7 +88,10 @@ _ROLE_IN_NAME = [
                           r"посольств|парламент|сенат|мажилис|служб|"
                           r"kazakh invest|казах инвест|kazakhinvest|университет|university|"
                           r"школ|совет|палат|ассоциаци|форум|выставк|программ|акорд|ministry|government)")),
-    ("lender", re.compile(r"\bбанк|bank|ебрр|\bебр\b|\bеабр\b|\bабр\b|ebrd|\badb\b|aiib")),
+    # "Фонд развития промышленности", "Фонд развития предпринимательства «Даму»": state funds
+    # that lend to or subsidise a project, not its owners.
+    ("lender", re.compile(r"\bбанк|bank|ебрр|\bебр\b|\bеабр\b|\bабр\b|ebrd|\badb\b|aiib|"
+                          r"фонд\w*\s+развития\s+(?:промышленност|предпринимательств)")),
 ]
 _ROLE_BEFORE = [
     ("media", re.compile(r"((?<![а-яё])иа|сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"

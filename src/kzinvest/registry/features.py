@@ -73,6 +73,7 @@ class Feat:
     company_id: int | None = None
     carry: int | None = None   # the project a re-extracted record fed before
     partners: frozenset = frozenset()   # names of its article's joint-venture partners
+    district: str | None = None         # the town's district (places.csv), when known
     hubs: frozenset = frozenset()       # its names that are partners in several ventures
     project_tags: frozenset | None = None   # tags that name no company of its block
 
@@ -109,6 +110,27 @@ def _key(name: str) -> str:
 @lru_cache(maxsize=65536)
 def _place(city: str) -> str:
     return company_key(city)
+
+
+@lru_cache(maxsize=1)
+def _districts() -> dict[tuple[str, str], str]:
+    """(region, town key) -> district, from the gazetteer's places.csv (GeoNames towns with
+    their geokz district): "Актогай" and "Аягоз" are both in the Аягозский district."""
+    from kzinvest.datafiles import read_rows, split_list
+    out: dict[tuple[str, str], str] = {}
+    for row in read_rows("places", "places.csv"):
+        if row["kind"] != "city" or not row["district"]:
+            continue
+        for name in [row["name"], row["city"], *split_list(row["aliases"])]:
+            if name:
+                out.setdefault((row["region"], _place(name)), row["district"])
+    return out
+
+
+def district_of(city: str | None, region: str | None) -> str | None:
+    if not city or not region:
+        return None
+    return _districts().get((region, _place(city)))
 
 
 @lru_cache(maxsize=65536)
@@ -203,7 +225,7 @@ def features(row, doc_hash: str) -> Feat:
         usd=_get(row, "amount_usd") or None, jobs=_get(row, "jobs") or None,
         day=_day(d) if d else None, rank=STAGES.index(stage) if stage in STAGES else 0,
         tags=frozenset(tags), stems=frozenset(stems - own_words), words=frozenset(words),
-        squash=lead.replace(" ", ""),
+        squash=lead.replace(" ", ""), district=district_of(city, _get(row, "region")),
         sentences=frozenset(sentences), groups=frozenset(groups),
         project_id=_get(row, "project_id"),
         block=_get(row, "block"), company_id=_get(row, "company_id"))

@@ -30,7 +30,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "tags": ("shared", "disjoint", "na"),
     "country": ("eq", "ne", "na"),
     "region": ("eq", "ne", "na"),
-    "city": ("eq", "ne", "na"),
+    "city": ("eq", "district", "ne", "na"),
     "sector": ("eq", "ne", "na"),
     "amount": ("same", "close", "revised", "far", "na"),
     "jobs": ("same", "close", "far", "na"),
@@ -49,7 +49,7 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
     "tags": {"shared": 3.0, "disjoint": -0.5, "na": 0.0},
     "country": {"eq": 0.3, "ne": -1.0, "na": 0.0},
     "region": {"eq": 1.0, "ne": -3.0, "na": 0.0},
-    "city": {"eq": 1.5, "ne": -3.0, "na": 0.0},
+    "city": {"eq": 1.5, "district": 0.0, "ne": -3.0, "na": 0.0},
     "sector": {"eq": 0.8, "ne": -3.0, "na": 0.0},
     "amount": {"same": 2.0, "close": 0.8, "revised": -0.5, "far": -6.0, "na": 0.0},
     "jobs": {"same": 1.5, "close": 0.3, "far": -1.0, "na": 0.0},
@@ -158,7 +158,10 @@ def levels(a: Feat, b: Feat) -> dict[str, str] | None:
                     ("sector", a.sector, b.sector)):
         out[f] = "na" if x is None or y is None else ("eq" if x == y else "ne")
     if a.city and b.city:
-        out["city"] = "eq" if a.city == b.city or keys_match(a.city, b.city) else "ne"
+        out["city"] = "eq" if a.city == b.city or keys_match(a.city, b.city) else \
+            "district" if a.district and a.district == b.district else "ne"
+        # two towns of one district (a mine's village and the district centre that a reporter
+        # names) are no contradiction: only towns in different districts are
     else:
         out["city"] = "na"
     if a.usd and b.usd:
