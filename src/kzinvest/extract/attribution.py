@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kzinvest.extract import cues
 from kzinvest.extract.analysis import SentenceInfo
@@ -264,6 +265,7 @@ def mentions(info: SentenceInfo, entity: Entity) -> bool:
 
 
 
+@lru_cache(maxsize=16384)
 def strong_sector(text: str) -> str | None:
     scores = sector_scores(text)
     if not scores:

@@ -29,21 +29,38 @@ class Linear:
         self.intercept: list[float] = spec["intercept"]
         self.weights: dict[str, list[float]] = spec["weights"]
         self.threshold: float = spec.get("threshold", 0.5)
+        # One weight per feature for a binary model; a row per feature of a matrix for a
+        # multi-class one (sector, stage), so a decision is one gather and one dot product.
+        if len(self.intercept) == 1:
+            self._binary = {name: w[0] for name, w in self.weights.items()}
+        else:
+            import numpy as np
+            self._binary = None
+            self._row = {name: i for i, name in enumerate(self.weights)}
+            self._matrix = np.array(list(self.weights.values()) or [[0.0] * len(self.intercept)],
+                                    dtype=float)
+            self._intercept = np.array(self.intercept, dtype=float)
 
     def proba(self, x: dict[str, float]) -> list[float]:
-        z = list(self.intercept)
-        for name, value in x.items():
-            w = self.weights.get(name)
-            if w is not None:
-                for j, wj in enumerate(w):
-                    z[j] += wj * value
-        if len(z) == 1:
-            p = 1 / (1 + math.exp(-max(min(z[0], 50), -50)))
+        if self._binary is not None:
+            z = self.intercept[0]
+            weights = self._binary
+            for name, value in x.items():
+                w = weights.get(name)
+                if w is not None:
+                    z += w * value
+            p = 1 / (1 + math.exp(-max(min(z, 50), -50)))
             return [1 - p, p]
-        top = max(z)
-        e = [math.exp(v - top) for v in z]
-        total = sum(e)
-        return [v / total for v in e]
+        import numpy as np
+        rows, values = [], []
+        for name, value in x.items():
+            i = self._row.get(name)
+            if i is not None:
+                rows.append(i)
+                values.append(value)
+        z = self._intercept + (np.asarray(values) @ self._matrix[rows] if rows else 0.0)
+        e = np.exp(z - z.max())
+        return (e / e.sum()).tolist()
 
     def positive(self, x: dict[str, float]) -> float:
         return self.proba(x)[1]

@@ -14,7 +14,9 @@ def _pattern() -> re.Pattern:
     return re.compile(rf"(?<![\w-])(?:{stems})")
 
 
+@lru_cache(maxsize=16384)
 def has_facility(text: str) -> bool:
+    """Cached: the assembler asks about the same sentence for every organisation it holds."""
     return _pattern().search(text.lower()) is not None
 
 
