@@ -183,3 +183,19 @@ def test_repeated_calls_agree():
         for m in first]
 
 
+
+
+def test_every_lemma_the_money_grammar_asks_for_is_analysed():
+    """The tokenizer analyses only words that may be forms of MORPH_LEMMAS: a lemma the
+    grammar names in dictionary()/normalized() and the list lacks would never match."""
+    import re
+    from pathlib import Path
+    from kzinvest.extract.grammars import money as grammar
+    source = Path(grammar.__file__).read_text(encoding="utf-8")
+    named = set(re.findall(r'(?:normalized|_adj)\("([^"]+)"\)', source))
+    for group in re.findall(r"dictionary\(\{([^}]*)\}\)", source):
+        named.update(re.findall(r'"([^"]+)"', group))
+    assert named and named <= set(grammar.MORPH_LEMMAS)
+    morph = grammar.TOKENIZER.morph
+    assert {f.normalized for f in morph("миллиардов")} >= {"миллиард"}
+    assert [f.normalized for f in morph("Компания")] == ["компания"]

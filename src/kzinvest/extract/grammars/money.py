@@ -29,6 +29,7 @@ from yargy.interpretation import fact
 from yargy.predicates import (
     caseless, dictionary, eq, in_, in_caseless, length_eq, lte, normalized, type,
 )
+from yargy.morph import CachedMorphAnalyzer, Form, Grams, MorphAnalyzer
 from yargy.tokenizer import EOL, INT, LATIN, OTHER, PUNCT, MorphTokenizer, TokenRule
 
 from kzinvest.extract.numbers import SPACE_CHARS, WORD_VALUE
@@ -39,7 +40,39 @@ __all__ = ["MONEY", "TOKENIZER", "Amount", "Currency", "MoneyFact"]
 NUMSEP = "NUMSEP"        # "." or "," glued between two digits
 NUMSPACE = "NUMSPACE"    # one space char between two digits: thousands groups
 
-TOKENIZER = MorphTokenizer(rules=[
+# The grammar's dictionary()/normalized() lemmas (tests/test_money.py checks the list is
+# whole). Only a word that may be one of their forms is given to pymorphy2: the rest of a
+# window's words ("компания", "построит", ...) need no analysis, and analysing each new word
+# cost a third of the time spent on money.
+MORPH_LEMMAS = (
+    "американский", "британский", "дирхам", "доллар", "иена", "индийский", "йена",
+    "казахстанский", "китайский", "кыргызский", "лира", "миллиард", "миллион", "превысить",
+    "превышать", "риал", "российский", "рубль", "рупия", "саудовский", "стерлинг", "триллион",
+    "турецкий", "тысяча", "узбекский", "франк", "фунт", "швейцарский", "эмиратский", "юань",
+    "южнокорейский", "японский")
+
+
+class _LemmaMorph(CachedMorphAnalyzer):
+    """pymorphy2 for words that share their first three letters with a lemma of MORPH_LEMMAS
+    (every form of such a lemma does); the word itself as its only form otherwise."""
+
+    PREFIXES = frozenset(lemma[:3] for lemma in MORPH_LEMMAS)
+
+    def __init__(self):
+        # The dictionary's path given, pymorphy2 skips its entry-point search through the
+        # deprecated pkg_resources (a tenth of a second at every start, and a warning).
+        import pymorphy2
+        import pymorphy2_dicts_ru
+        MorphAnalyzer.__init__(self, pymorphy2.MorphAnalyzer(path=pymorphy2_dicts_ru.get_path(),
+                                                             lang="ru"))
+
+    def __call__(self, word):
+        if word[:3].lower() in self.PREFIXES:
+            return CachedMorphAnalyzer.__call__(self, word)
+        return [Form(word.lower(), Grams(set()))]
+
+
+TOKENIZER = MorphTokenizer(morph=_LemmaMorph(), rules=[
     TokenRule("RU", r"[а-яёәғқңөұүһі]+"),
     TokenRule(LATIN, r"[a-z]+"),
     TokenRule(INT, r"\d+"),
