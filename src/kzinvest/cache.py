@@ -7,6 +7,10 @@ from (and of the Python version), so a changed gazetteer, grammar or library nev
 entry. Writes are atomic (a temporary file renamed), so concurrent processes (``extract
 --jobs``, Dask workers) at worst build it twice. A cache that cannot be read or written is
 ignored: the structure is then simply built.
+
+The entries are pickles, trusted as the user's own files are (like Python's ``__pycache__``):
+the folder is created readable by its owner only, and should not be pointed at a folder that
+others can write to.
 """
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ def cached(name: str, build: Callable[[], T], inputs: Callable[[], Iterable[Path
         pass
     value = build()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
