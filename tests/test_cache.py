@@ -38,6 +38,7 @@ def test_built_once_then_read_back(folder, source):
     assert cached("thing", build, lambda: [source]) == {"key": [1, 2]}
     assert len(calls) == 1
     assert len(list(folder.glob("thing-*.pickle"))) == 1
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700     # the user's own, like __pycache__
 
 
 def test_changed_input_rebuilds_and_drops_the_stale_entry(folder, source):
