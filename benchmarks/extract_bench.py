@@ -78,12 +78,15 @@ def main() -> None:
             "kzinvest extract --jobs 2": [*KZINVEST, "extract", str(folder), "--jsonl", "--out", out, "--jobs", "2"],
         }
         best: dict[str, tuple[float, float]] = {}
+        rounds: list[dict[str, float]] = []
         for _ in range(args.rounds):
+            rounds.append({})
             for name, cmd in engines.items():
                 # a fresh measuring process per run, so ru_maxrss is this engine's alone
                 probe = subprocess.run([sys.executable, "-c", _PROBE, *cmd], env=env, check=True,
                                        capture_output=True, text=True)
                 seconds, peak = map(float, probe.stdout.split())
+                rounds[-1][name] = seconds
                 if name not in best or seconds < best[name][0]:
                     best[name] = (seconds, peak)
     print(f"corpus: {args.articles} files from {origin}, {chars / 1e6:.2f} M characters; files in, JSON Lines out")
@@ -92,6 +95,13 @@ def main() -> None:
     one = best["kzinvest extract"][0]
     print(f"kzinvest / natasha, one process: {best['natasha NER + MoneyExtractor'][0] / one:.2f}x")
     print(f"kzinvest --jobs 2 / one process: {one / best['kzinvest extract --jobs 2'][0]:.2f}x")
+    # On a shared machine the best runs of two engines may come from quiet and busy moments;
+    # the ratios within each round (engines run back to back) show how much that matters.
+    for label, a, b in (("kzinvest / natasha", "natasha NER + MoneyExtractor", "kzinvest extract"),
+                        ("--jobs 2 / one process", "kzinvest extract", "kzinvest extract --jobs 2")):
+        ratios = sorted(r[a] / r[b] for r in rounds)
+        print(f"{label}, per round: min {ratios[0]:.2f}x, median {ratios[len(ratios) // 2]:.2f}x, "
+              f"max {ratios[-1]:.2f}x over {len(ratios)} rounds")
 
 
 # Runs a command and prints its wall time and the peak resident memory of the largest process it
