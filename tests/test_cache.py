@@ -86,3 +86,15 @@ def test_place_automaton_from_cache_finds_the_same_places(folder):
     assert list(folder.glob("places-*.pickle"))
     assert [(p.start, p.end, p.kind) for p in places.find_places(text)] == fresh
     assert fresh
+
+
+def test_ner_tagger_from_cache_finds_the_same_organisations(folder):
+    from kzinvest.extract import ner
+    from kzinvest.extract.sentences import split_sentences
+    text = "Компания Полипласт построит завод в Атырау вместе с Казахстанской нефтяной корпорацией."
+    ner._tagger.cache_clear()
+    fresh = ner.ner_org_spans(text, split_sentences(text))
+    assert list(folder.glob("ner-tagger-*.pickle"))
+    ner._tagger.cache_clear()          # the next call reads the entry written above
+    assert ner.ner_org_spans(text, split_sentences(text)) == fresh
+    assert fresh

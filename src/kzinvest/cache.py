@@ -1,5 +1,6 @@
 """A disk cache for structures that are slow to build and pure functions of known files (the
-place automaton, the ECB rate table): built once, then read back at every start of a command.
+place automaton, the ECB rate table, the NER tagger with its word vectors): built once, then
+read back at every start of a command.
 
 Where: ``$KZINVEST_CACHE``, else ``$XDG_CACHE_HOME/kzinvest``, else ``~/.cache/kzinvest``;
 ``KZINVEST_CACHE=off`` disables it. An entry's name holds a hash of the files it is computed
@@ -38,12 +39,17 @@ def cache_dir() -> Path | None:
     return Path(base) / "kzinvest"
 
 
+BIG = 1 << 20     # files above this size (installed model archives) count by size and time
+
+
 def digest(files: Iterable[Path]) -> str:
-    """A hash of the files' names and contents and of the Python version."""
+    """A hash of the files' names and contents (of a big file: its size and modification time,
+    which an installation changes) and of the Python version."""
     h = hashlib.sha256(repr(sys.version_info[:2]).encode())
     for path in sorted(files):
         h.update(str(path).encode())
-        h.update(path.read_bytes())
+        st = path.stat()
+        h.update(f"{st.st_size} {st.st_mtime_ns}".encode() if st.st_size > BIG else path.read_bytes())
     return h.hexdigest()[:16]
 
 
