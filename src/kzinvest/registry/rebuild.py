@@ -56,23 +56,11 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
         doc_ids = list(s.scalars(select(Document.id).order_by(Document.id)))
     parent: dict[int, int] = {}
     first: dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
+    find = union_find(parent)
 
     with store.write() as s:
         conn = s.connection()
-        conn.execute(delete(_K))
-        conn.execute(delete(ReviewPair.__table__))
-        rows_d = conn.execute(select(ResolutionDecision.__table__)).all()
-        wanted = {r.a_hash for r in rows_d} | {r.b_hash for r in rows_d if r.b_hash}
-        for ref in (x for r in rows_d for x in (r.apart or [])):
-            wanted.add(ref.get("hash"))
+        rows_d, wanted = start_rebuild(conn)
         decided: list = []                       # (row, feat) of documents decisions name
         for start in range(0, len(doc_ids), DOCS_PER_PAGE):
             page = doc_ids[start:start + DOCS_PER_PAGE]
@@ -141,6 +129,30 @@ def rebuild(store, who: str | None = None, progress=None, chunk: int = CHUNK) ->
                       "projects_after": out.projects_after,
                       "mentions_moved": out.mentions_moved, "seconds": out.seconds})
     return out
+
+
+def union_find(parent: dict[int, int]):
+    """The root lookup (with path compression) of the union-find held in `parent`."""
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+    return find
+
+
+def start_rebuild(conn) -> tuple[list, set]:
+    """Clear the blocking keys and the review queue; the analysts' decisions, and the content
+    hashes of the documents they name (whose mentions the rebuild must keep at hand)."""
+    conn.execute(delete(_K))
+    conn.execute(delete(ReviewPair.__table__))
+    rows_d = conn.execute(select(ResolutionDecision.__table__)).all()
+    wanted = {r.a_hash for r in rows_d} | {r.b_hash for r in rows_d if r.b_hash}
+    for ref in (x for r in rows_d for x in (r.apart or [])):
+        wanted.add(ref.get("hash"))
+    return rows_d, wanted
 
 
 def _block_chunks(parent: dict, first: dict, find, chunk: int, out) -> list[list[int]]:

@@ -28,15 +28,15 @@ import time
 from collections import deque
 from types import SimpleNamespace
 
-from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, delete, func, select
+from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, func, select
 
 from kzinvest.registry import aggregate, audit, decisions
 from kzinvest.registry.bulk import copy_rows
 from kzinvest.registry.cluster import cluster, components
 from kzinvest.registry.features import document_keys, features, stable_hash
-from kzinvest.registry.models import (CompanyAlias, Document, Mention, MentionKey, Project,
-                                      ResolutionDecision, ReviewPair)
-from kzinvest.registry.rebuild import IN_LIST, RebuildSummary, _block_chunks, _link
+from kzinvest.registry.models import CompanyAlias, Document, Mention, MentionKey, Project
+from kzinvest.registry.rebuild import (IN_LIST, RebuildSummary, _block_chunks, _link,
+                                      start_rebuild, union_find)
 from kzinvest.registry.resolution import _by_hash, assign
 
 _M, _D, _K = Mention.__table__, Document.__table__, MentionKey.__table__
@@ -148,23 +148,11 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     first: dict[int, int] = {}
     keys_of: dict[int, tuple] = {}
     clock = {"wait": 0.0, "keys": 0.0, "largest": 0.0}   # client waiting; worker seconds
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
+    find = union_find(parent)
 
     with store.write() as s:
         conn = s.connection()
-        conn.execute(delete(_K))
-        conn.execute(delete(ReviewPair.__table__))
-        rows_d = conn.execute(select(ResolutionDecision.__table__)).all()
-        wanted = {r.a_hash for r in rows_d} | {r.b_hash for r in rows_d if r.b_hash}
-        for ref in (x for r in rows_d for x in (r.apart or [])):
-            wanted.add(ref.get("hash"))
+        rows_d, wanted = start_rebuild(conn)
         decided: list = []
         pending: deque = deque()
 
