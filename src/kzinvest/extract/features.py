@@ -17,6 +17,7 @@ from collections import Counter
 
 from kzinvest.extract import cues
 from kzinvest.extract.sectors import sector_scores
+from kzinvest.extract.vectors import mean_vector
 
 STEM = 6                        # letters kept of a word
 BUCKETS = 1 << 15               # hashed stem space
@@ -157,7 +158,21 @@ def sector_features(c) -> dict[str, float]:
         f[k] = min(f[k], 3.0) / 3.0
     if c.record.investor:
         f.update(stems(c.record.investor, "N"))
+    # What the plant makes, as word vectors: a product no training page named still lands
+    # near the ones that were ("кирпич" beside "цемент").
+    f.update(_vector_features(" ".join(i.sent.text for i in u.sentences if i.facility)
+                              or " ".join(i.sent.text for i in u.sentences), "E"))
     return f
+
+
+VECTOR_SCALE = 5.0      # a unit vector's coordinates are ~0.06; scaled to weigh like the 0/1 features
+
+
+def _vector_features(text: str, prefix: str) -> dict[str, float]:
+    vector = mean_vector(text)
+    if vector is None:
+        return {}
+    return {f"{prefix}{k}": VECTOR_SCALE * float(v) for k, v in enumerate(vector)}
 
 
 def stage_features(c) -> dict[str, float]:
