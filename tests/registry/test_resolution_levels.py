@@ -55,3 +55,15 @@ def test_two_towns_of_one_district_are_no_contradiction_two_districts_are():
     assert mine.district == centre.district == "Аягозский"
     assert levels(mine, centre)["city"] == "district" and not hard_contradiction(levels(mine, centre))
     assert levels(mine, far)["city"] == "ne" and hard_contradiction(levels(mine, far))
+
+
+def test_two_towns_are_no_contradiction_when_the_same_investor_repeats_the_figures():
+    from kzinvest.registry.scoring import hard_contradiction
+    plant = _feat(1, 1, "KIA", sector="automotive", region="KZ-39", city="Костанай", amount=2.4e8)
+    again = _feat(2, 2, "KIA", sector="automotive", region="KZ-39", city="Аркалык", amount=2.5e8)
+    bare = _feat(3, 3, "KIA", sector="automotive", region="KZ-39", city="Аркалык")
+    other = _feat(4, 4, "Hyundai", sector="automotive", region="KZ-39", city="Аркалык", amount=2.5e8)
+    assert levels(plant, again)["city"] == "ne" and not hard_contradiction(levels(plant, again))
+    assert hard_contradiction(levels(plant, bare))
+    lv = levels(plant, other)
+    assert lv is None or hard_contradiction(lv)

@@ -206,14 +206,18 @@ def supports(lv: dict[str, str]) -> bool:
 
 def hard_contradiction(lv: dict[str, str]) -> bool:
     """Facts no pair of reports of one undertaking shows, whatever else agrees: amounts more
-    than four times apart, two different towns, or two regions without a project name in
+    than four times apart, two different towns (unless the same investor, sector and figures:
+    an amount or jobs count repeated by two reports outweighs a town, which the extractor
+    takes from any place in the project's sentences, "… также аэропорт города Аркалыка"), or two regions without a project name in
     common («Мирный» placed in two regions by two articles is still one wind farm). A pair
     like this keeps its two groups apart (complete linkage on contradictions). Investors
     known only by description ("турецкая компания") are told apart by nothing but the facts:
     their reports must agree on a close amount as well. Two sectors are two undertakings
     unless something else ties them (a project name, the amount, the town): extractors
     disagree on a foundry's sector, not on a car plant's and a steel works'."""
-    return (lv["amount"] == "far" or lv["city"] == "ne"
+    return (lv["amount"] == "far"
+            or (lv["city"] == "ne" and not (lv["name"] == "same" and lv["sector"] == "eq" and (
+                lv["amount"] in ("same", "close") or lv["jobs"] == "same")))
             or (lv["region"] == "ne" and lv["tags"] != "shared")
             or (lv["sector"] == "ne" and lv["tags"] != "shared" and lv["city"] != "eq"
                 and lv["amount"] not in ("same", "close"))
