@@ -208,8 +208,8 @@ def hard_contradiction(lv: dict[str, str]) -> bool:
     """Facts no pair of reports of one undertaking shows, whatever else agrees: amounts more
     than four times apart, two different towns (unless the same investor, sector and figures:
     an amount or jobs count repeated by two reports outweighs a town, which the extractor
-    takes from any place in the project's sentences, "… также аэропорт города Аркалыка"), or two regions without a project name in
-    common («Мирный» placed in two regions by two articles is still one wind farm). A pair
+    takes from any place in the project's sentences, "… аэропорта города Аркалыка"), or two
+    regions without a project name in common («Мирный» placed in two regions by two articles is still one wind farm). A pair
     like this keeps its two groups apart (complete linkage on contradictions). Investors
     known only by description ("турецкая компания") are told apart by nothing but the facts:
     their reports must agree on a close amount as well. Two sectors are two undertakings
