@@ -13,6 +13,8 @@ import json
 import math
 from functools import lru_cache
 
+import numpy as np
+
 from kzinvest.datafiles import data_path
 from kzinvest.extract import features as feats
 from kzinvest.model import Record
@@ -34,7 +36,6 @@ class Linear:
         if len(self.intercept) == 1:
             self._binary = {name: w[0] for name, w in self.weights.items()}
         else:
-            import numpy as np
             self._binary = None
             self._row = {name: i for i, name in enumerate(self.weights)}
             self._matrix = np.array(list(self.weights.values()) or [[0.0] * len(self.intercept)],
@@ -51,7 +52,6 @@ class Linear:
                     z += w * value
             p = 1 / (1 + math.exp(-max(min(z, 50), -50)))
             return [1 - p, p]
-        import numpy as np
         rows, values = [], []
         for name, value in x.items():
             i = self._row.get(name)

@@ -209,8 +209,9 @@ def hard_contradiction(lv: dict[str, str]) -> bool:
     than four times apart, two different towns (unless the same investor, sector and figures:
     an amount or jobs count repeated by two reports outweighs a town, which the extractor
     takes from any place in the project's sentences, "… аэропорта города Аркалыка"), or two
-    regions without a project name in common («Мирный» placed in two regions by two articles is still one wind farm). A pair
-    like this keeps its two groups apart (complete linkage on contradictions). Investors
+    regions without a project name in common («Мирный» placed in two regions by two articles
+    is still one wind farm). A pair like this keeps its two groups apart (complete linkage on
+    contradictions). Investors
     known only by description ("турецкая компания") are told apart by nothing but the facts:
     their reports must agree on a close amount as well. Two sectors are two undertakings
     unless something else ties them (a project name, the amount, the town): extractors
