@@ -161,3 +161,44 @@ def test_a_rebuild_on_the_workers_equals_one_in_process(pg_admin, corpus200, clu
     for part in ("projects", "events", "investors", "mentions"):
         assert after_b[part] == after_a[part], (part, _first_difference(after_b[part],
                                                                         after_a[part]))
+
+
+def test_a_block_too_large_for_a_task_is_clustered_in_parts(pg_admin, corpus200, cluster,
+                                                            reference, monkeypatch):
+    """With tiny task sizes every block of 4 mentions or more is clustered in parts
+    (split_block.py: features, candidate pairs, scoring and merging as tasks of their own):
+    the load gives the registry of one process, and a rebuild with analysts' decisions the
+    registry a rebuild in process gives."""
+    from kzinvest.registry import resolve_cluster, split_block
+    monkeypatch.setattr(resolve_cluster, "MENTIONS_PER_TASK", 2)   # the corpus's blocks
+    monkeypatch.setattr(resolve_cluster, "SPLIT_AT", 4)            # hold up to 11 mentions
+    monkeypatch.setattr(split_block, "PAIRS_PER_TASK", 5)
+    split = []
+
+    class Recorded(split_block.SplitBlock):
+        def __init__(self, client, model, local, ids, *a):
+            split.append(len(ids))
+            super().__init__(client, model, local, ids, *a)
+
+    monkeypatch.setattr(resolve_cluster, "SplitBlock", Recorded)
+    client, _ = cluster
+    db = pg_admin()
+    store = open_store(db, today=TODAY)
+    s = ingest_distributed(store, [str(corpus200 / "articles")], client=client, batch=50)
+    assert s.resolved == "rebuild" and len(split) >= 3 and max(split) >= 8
+    assert_same_registry(db, reference)
+    with store.read() as s:
+        rows = s.connection().execute(
+            select(Mention.id, Mention.project_id).order_by(Mention.id)).all()
+    store.decide("merge", rows[1].id, rows[-1].id, who="test")
+    store.decide("apart", rows[2].id, rows[3].id, who="test")
+    split.clear()
+    store.rebuild(who="test", client=client)
+    assert split
+    on_workers = snapshot(db)
+    store.rebuild(who="test")
+    store.close()
+    in_process = snapshot(db)
+    for part in ("projects", "events", "investors", "mentions"):
+        assert on_workers[part] == in_process[part], (
+            part, _first_difference(on_workers[part], in_process[part]))

@@ -6,12 +6,14 @@ the review queue.
 
 1. Candidate pairs: mentions sharing a blocking key (a key held by more than BUCKET_CAP
    mentions pairs each only with its WINDOW nearest in (sector, region, date) order).
-2. Pairs are scored (scoring.Model) and visited best first; two groups merge when their
-   linkage reaches the threshold: linkage = prior + the best identity evidence between
-   them (some investor or project name in common) + the MEAN context evidence over all
-   pairs across them (place, sector, amount, dates agree); a pair across them that cannot
-   be one project (two records of one article by one investor, an analyst's "keep apart",
-   a hard contradiction: scoring.hard_contradiction) blocks the merge.
+2. Pairs are scored (scoring.Model), the block is cut into the components that merging
+   never looks across (split_pairs), and in each the pairs are visited best first; two
+   groups merge when their linkage reaches the threshold: linkage = prior + the best
+   identity evidence between them (some investor or project name in common) + the MEAN
+   context evidence over all pairs across them (place, sector, amount, dates agree); a
+   pair across them that cannot be one project (two records of one article by one
+   investor, an analyst's "keep apart", a hard contradiction:
+   scoring.hard_contradiction) blocks the merge.
 3. Everything is ordered by the mentions' canonical identity (document content hash,
    record ordinal), never by database ids: the same mentions give the same clusters in
    whatever order they were stored. Blocks are resolved independently (no pair crosses
@@ -93,7 +95,13 @@ def cluster(feats: list[Feat], keys_of: dict[int, set], model: Model,
     feats = prepare(feats)
     banned = banned_pairs(feats, cannot)
     scored, contradicted = score_pairs(feats, candidate_pairs(feats, keys_of), model, banned)
-    return merge(feats, scored, contradicted, model, must, banned)
+    out = Result([])
+    for comp, sc, co in split_pairs([f.id for f in feats], scored, contradicted, model, must):
+        res = merge_component(feats, comp, sc, co, model, must, banned)
+        out.clusters += res.clusters
+        out.uncertain += res.uncertain
+    out.clusters.sort(key=lambda members: members[0].canon)   # canonical, as merge() sorts
+    return out
 
 
 def prepare(feats: list[Feat]) -> list[Feat]:
@@ -128,6 +136,66 @@ def score_pairs(feats: list[Feat], pairs, model: Model, banned=frozenset()
         elif c[2] and score >= model.threshold:     # kept apart by a contradiction only
             contradicted.append((score, i, j))
     return scored, contradicted
+
+
+def split_pairs(ids: list[int], scored, contradicted, model: Model, must=()
+                ) -> list[tuple[list[int], list, list]]:
+    """The block cut where merge() never looks across: (component, its scored pairs, its
+    contradicted pairs) for the prepared mentions whose ids are `ids`, the components in
+    canonical order (by their first member's index). Two mentions are in one component
+    when a chain of pairs joins them that merge() may act on: a pair scored at or above the
+    review band's floor, a contradicted pair (offered for review) or an analyst's
+    must-link. merge() only joins groups over such pairs and only compares the members of
+    the groups it joins, so merging each component by itself gives the clusters and the
+    review pairs of merging the whole block: the big block of a national archive is merged
+    in parts, on several workers (resolve_cluster.py)."""
+    n = len(ids)
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(i: int, j: int) -> None:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+
+    lo = model.threshold + model.band[0]
+    for neg, i, j in scored:
+        if -neg >= lo:
+            join(i, j)
+    for _, i, j in contradicted:
+        join(i, j)
+    pos = {mid: i for i, mid in enumerate(ids)}
+    for a, b in must:
+        if a in pos and b in pos:
+            join(pos[a], pos[b])
+    comps: dict[int, list[int]] = {}
+    for i in range(n):
+        comps.setdefault(find(i), []).append(i)
+    sc: dict[int, list] = {}
+    co: dict[int, list] = {}
+    for t in scored:
+        if -t[0] >= lo:
+            sc.setdefault(find(t[1]), []).append(t)
+    for t in contradicted:
+        co.setdefault(find(t[1]), []).append(t)
+    return [(comps[r], sc.get(r, []), co.get(r, [])) for r in sorted(comps)]
+
+
+def merge_component(feats: list[Feat], comp: list[int], scored, contradicted, model: Model,
+                    must=(), banned=frozenset()) -> Result:
+    """merge() of one component of split_pairs (indices into the prepared `feats`)."""
+    if len(comp) == 1:
+        return Result([[feats[comp[0]]]])
+    local = {g: n for n, g in enumerate(comp)}
+    sub = [feats[g] for g in comp]
+    return merge(sub, [(s, local[i], local[j]) for s, i, j in scored],
+                 [(s, local[i], local[j]) for s, i, j in contradicted], model, must,
+                 {(local[i], local[j]) for i, j in banned if i in local and j in local})
 
 
 def merge(feats: list[Feat], scored, contradicted, model: Model,
@@ -223,6 +291,8 @@ def merge(feats: list[Feat], scored, contradicted, model: Model,
             uncertain.append((feats[i], feats[j], link, True))
     seen: set = set()
     for neg, i, j in scored:           # best pair first: the representative of two groups
+        if -neg < lo:                  # (split_pairs relies on this floor)
+            break
         ri, rj = find(i), find(j)
         if ri == rj or (min(ri, rj), max(ri, rj)) in seen:
             continue

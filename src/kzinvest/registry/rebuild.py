@@ -157,8 +157,8 @@ def start_rebuild(conn) -> tuple[list, set]:
 
 def _block_chunks(parent: dict, first: dict, find, chunk: int, out) -> list[list[int]]:
     """The union-find's blocks as lists of mention ids, whole blocks packed into chunks of
-    about `chunk` mentions (in root order); records the block count and the largest block on
-    `out`, and empties the union-find."""
+    about `chunk` mentions (in root order), a block of `chunk` or more alone; records the
+    block count and the largest block on `out`, and empties the union-find."""
     groups: dict[int, list[int]] = {}
     for mid in parent:
         groups.setdefault(find(mid), []).append(mid)
@@ -168,6 +168,9 @@ def _block_chunks(parent: dict, first: dict, find, chunk: int, out) -> list[list
     first.clear()
     chunks, current = [], []
     for root in sorted(groups):
+        if len(groups[root]) >= chunk:      # alone: a chunk this large is one block
+            chunks.append(groups[root])
+            continue
         current += groups[root]
         if len(current) >= chunk:
             chunks.append(current)

@@ -22,59 +22,44 @@ unnest(...), investors and events in multi-row inserts).
 from __future__ import annotations
 
 import itertools
-import json
 import pickle
 import time
 from collections import deque
-from types import SimpleNamespace
 
-from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, func, select
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, cast, func, select
 
 from kzinvest.registry import aggregate, audit, decisions
 from kzinvest.registry.bulk import copy_rows
 from kzinvest.registry.cluster import cluster, components
 from kzinvest.registry.features import document_keys, features, stable_hash
+from kzinvest.registry.mention_rows import COLUMNS, NAMES, pack, rows_of
 from kzinvest.registry.models import CompanyAlias, Document, Mention, MentionKey, Project
 from kzinvest.registry.rebuild import (IN_LIST, RebuildSummary, _block_chunks, _link,
                                       start_rebuild, union_find)
 from kzinvest.registry.resolution import _by_hash, assign
+from kzinvest.registry.split_block import SplitBlock
 
 _M, _D, _K = Mention.__table__, Document.__table__, MentionKey.__table__
 _A = CompanyAlias.__table__
-_JSON = ("evidence", "extra")
-_COLS = ([cast(c, Text).label(c.name) if c.name in _JSON else c for c in _M.c]
-         + [_D.c.content_hash.label("doc_hash"), _D.c.published.label("doc_published"),
-            _D.c.url.label("doc_url"), _D.c.title.label("doc_title")])
-NAMES = tuple(c.name for c in _COLS)
-_SEL_DOC_RANGE = (select(*_COLS).join(_D, _D.c.id == _M.c.document_id)
+_SEL_DOC_RANGE = (select(*COLUMNS).join(_D, _D.c.id == _M.c.document_id)
                   .where(_M.c.document_id > bindparam("lo"), _M.c.document_id <= bindparam("hi"))
                   .order_by(_M.c.document_id, _M.c.ordinal))
-_SEL_ROWS = (select(*_COLS).join(_D, _D.c.id == _M.c.document_id)
+_SEL_ROWS = (select(*COLUMNS).join(_D, _D.c.id == _M.c.document_id)
              .where(_M.c.id.in_(bindparam("ids", expanding=True))))
 _SEL_ALIASES = (select(_A.c.company_id, _A.c.alias)
                 .where(_A.c.company_id.in_(bindparam("ids", expanding=True))).order_by(_A.c.id))
 # PostgreSQL: the ids as one array parameter (a list of 10,000 parameters costs the driver
 # more to send than the server to answer)
 _IDS_ARRAY = any_(cast(bindparam("ids"), ARRAY(BigInteger)))
-_PG_ROWS = (select(*_COLS).join(_D, _D.c.id == _M.c.document_id).where(_M.c.id == _IDS_ARRAY))
+_PG_ROWS = (select(*COLUMNS).join(_D, _D.c.id == _M.c.document_id).where(_M.c.id == _IDS_ARRAY))
 _PG_ALIASES = (select(_A.c.company_id, _A.c.alias).where(_A.c.company_id == _IDS_ARRAY)
                .order_by(_A.c.id))
 DOCS_PER_TASK = 1000      # documents per keys task
 MENTIONS_PER_TASK = 1500  # mentions per clustering task (whole blocks) and write transaction
+SPLIT_AT = 3 * MENTIONS_PER_TASK   # a block this large is clustered in parts (split_block.py)
 
 
 # -- on the workers ---------------------------------------------------------------------------
-
-def rows_of(raw: list[tuple]) -> list[SimpleNamespace]:
-    """Plain tuples (NAMES) as rows with attributes, the JSON columns decoded."""
-    out = []
-    for t in raw:
-        r = SimpleNamespace(**dict(zip(NAMES, t)))
-        r.evidence = json.loads(r.evidence) if r.evidence else []
-        r.extra = json.loads(r.extra) if r.extra else {}
-        out.append(r)
-    return out
-
 
 def keys_task(payload: bytes) -> tuple[list[tuple[int, tuple[int, ...]]], float]:
     """([(mention id, its blocking keys' hashes)], seconds) for the mentions of whole documents, rows in
@@ -134,8 +119,9 @@ class Member:
 # -- in the client ----------------------------------------------------------------------------
 
 def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
-                       chunk: int = MENTIONS_PER_TASK) -> RebuildSummary:
+                       chunk: int | None = None) -> RebuildSummary:
     """rebuild.rebuild with the keys and the clustering on the workers of `client`."""
+    chunk = chunk or MENTIONS_PER_TASK
     from distributed import as_completed
     out = RebuildSummary()
     t0 = time.perf_counter()
@@ -180,7 +166,7 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
                 rows = [r for r in rows_of(raw) if r.doc_hash in wanted]
                 decided += [(r, features(r, r.doc_hash)) for r in rows]
             if raw:
-                pending.append(client.submit(keys_task, _pack(raw), pure=False))
+                pending.append(client.submit(keys_task, pack(raw), pure=False))
             while len(pending) >= window:
                 take(pending.popleft())
         while pending:
@@ -200,7 +186,15 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     chunks.sort(key=lambda ids: (-len(ids), ids[0]))
     ac = as_completed()
     worker_s = 0.0
-    todo = iter(chunks)
+    split_at = max(SPLIT_AT, 2 * chunk)     # so that such a chunk is one block
+    jobs: dict = {}                          # future key -> SplitBlock
+    for ids in (ids for ids in chunks if len(ids) >= split_at):
+        job = SplitBlock(client, model, store.resolver.model, ids, _chunk_inputs(store, ids),
+                         {mid: keys_of[mid] for mid in ids if mid in keys_of}, chunk)
+        for fut in job.futures:
+            jobs[fut.key] = job
+            ac.add(fut)
+    todo = iter([ids for ids in chunks if len(ids) < split_at])
     for ids in itertools.islice(todo, window):
         ac.add(_submit_chunk(store, client, model, ids, keys_of))
     ac_iter = iter(ac)
@@ -212,6 +206,16 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
         clock["wait"] += time.perf_counter() - tw
         if fut is None:
             break
+        job = jobs.pop(fut.key, None)
+        if job is not None:             # a stage of a large block
+            for more in job.advance(fut):
+                jobs[more.key] = job
+                ac.add(more)
+            if job.result is not None:
+                worker_s += job.result["seconds"]
+                clock["largest"] = max(clock["largest"], *job.task_seconds)
+                _write_result(store, job.result, out)
+            continue
         secs = _write_chunk(store, fut, out)
         worker_s += secs
         clock["largest"] = max(clock["largest"], secs)
@@ -245,8 +249,8 @@ def _group(pairs):
     return ((mid, tuple(ks)) for mid, ks in by.items())
 
 
-def _submit_chunk(store, client, model, ids: list[int], keys_of: dict):
-    """Read a group of whole blocks and submit its clustering; (future, ids)."""
+def _chunk_inputs(store, ids: list[int]) -> tuple:
+    """(rows, must-links, cannot-links, company aliases) of a group of whole blocks."""
     with store.read() as s:
         conn = s.connection()
         raw = _read(conn, _PG_ROWS, _SEL_ROWS, ids)
@@ -261,13 +265,15 @@ def _submit_chunk(store, client, model, ids: list[int], keys_of: dict):
         aliases: dict[int, list[str]] = {}
         for cid, alias in _read(conn, _PG_ALIASES, _SEL_ALIASES, cids):
             aliases.setdefault(cid, []).append(alias)
+    return raw, must, cannot, aliases
+
+
+def _submit_chunk(store, client, model, ids: list[int], keys_of: dict):
+    """Read a group of whole blocks and submit its clustering; the future."""
+    raw, must, cannot, aliases = _chunk_inputs(store, ids)
     keys = {mid: keys_of[mid] for mid in ids if mid in keys_of}
-    return client.submit(cluster_task, _pack((raw, keys, must, cannot, aliases)), model,
+    return client.submit(cluster_task, pack((raw, keys, must, cannot, aliases)), model,
                          pure=False)
-
-
-def _pack(obj) -> bytes:
-    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _read(conn, pg_stmt, stmt, ids: list[int]) -> list[tuple]:
@@ -287,6 +293,10 @@ def _write_chunk(store, fut, out: RebuildSummary) -> float:
     """Write one clustered group of blocks (one transaction); the worker's seconds."""
     res = fut.result()
     fut.release()
+    return _write_result(store, res, out)
+
+
+def _write_result(store, res: dict, out: RebuildSummary) -> float:
     members = [Member(*m) for m in res["members"]]
     clusters = [[members[i] for i in c] for c in res["clusters"]]
     block_of = {m.id: b for m, b in zip(members, res["block_of"])}
