@@ -40,7 +40,27 @@ CASES = [
     ("Цех открыло товарищество с ограниченной ответственностью “Арал балығы”.", "Арал балығы", None, None),
     ("В районе запущен завод «Қызыл таң» по выпуску кирпича.", "Қызыл таң", None, None),
     ("Кооператив «Береке-Агро» открыл молочный цех в селе.", "Береке-Агро", None, None),
+    # Legal forms of small firms; a legal form before a list; a name quoting a name.
+    ("СХПК «Жетысу бақтары» заложит сад на 80 гектарах.", "Жетысу бақтары", None, None),
+    ("КТ «Ержан и К» строит молочную ферму.", "Ержан и К", None, None),
+    ("Это проекты ТОО «Алтын Дән», «Шығыс Құрылыс» и «Kazakh Pipes Service».",
+     "Шығыс Құрылыс", None, None),
+    ("Это проекты ТОО «Алтын Дән», «Шығыс Құрылыс» и «Kazakh Pipes Service».",
+     "Kazakh Pipes Service", None, None),
+    ("Начато строительство ТОО «Агрокомплекс «Береке» на 300 мест.", "Агрокомплекс «Береке»",
+     None, None),
+    # A person who invests.
+    ("Предприниматель Ерлан Жумабаев откроет цех по розливу воды.", "Ерлан Жумабаев", None, None),
+    ("Инвестор А.Смагулов сообщил, что достроит гостиницу.", "А.Смагулов", None, None),
 ]
+
+
+@pytest.mark.parametrize("text", [
+    "Инвесторы Туркестанской области вложат 5 млрд тенге.",   # a place, not a person
+    "Предприниматели Казахстана обсудили налоги.",
+])
+def test_no_person_from_a_place(text):
+    assert not [m for m in find_orgs(text) if not m.described]
 
 
 @pytest.mark.parametrize("text,name,role,country", CASES)

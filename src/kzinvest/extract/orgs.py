@@ -31,7 +31,11 @@ class OrgMention:
     opens_paragraph: bool = False  # set by the assembler: the paragraph's first words
 
 
-LEGAL = r"(?:ТОО|АО|ПАО|ОАО|ЗАО|ООО|ТДО|ЧК|КХ|ИП|АО\s+НК|НАО|LLP|LLC|JSC|Ltd)"
+# Kazakhstan's legal forms (Civil Code: товарищества, акционерные общества, кооперативы,
+# крестьянские и фермерские хозяйства, индивидуальные предприниматели; ЖШС is ТОО in
+# Kazakh) and the foreign ones the news writes before a quoted name.
+LEGAL = (r"(?:ТОО|АО|ПАО|ОАО|ЗАО|ООО|ТДО|ЧК|КХ|ФХ|КФХ|ИП|КТ|ПТ|ПК|СПК|СХПК|ЖШС|АО\s+НК|НАО|"
+         r"LLP|LLC|JSC|Ltd)")
 _Q_OPEN, _Q_CLOSE = "«\"“„", "»\"”“"
 QUOTED = r"[«\"“„]\s*([^«»\"“”„\n]{2,90}?)\s*[»\"”“]"
 HEAD = (r"(?:компани\w*|холдинг\w*|концерн\w*|корпораци\w+|групп[аыеуой]+\s+компаний|"
@@ -39,6 +43,17 @@ HEAD = (r"(?:компани\w*|холдинг\w*|концерн\w*|корпор�
         r"производител\w+|предприяти\w+|партн[её]р\w*|оператор\w*|разработчик\w*|подрядчик\w*)")
 
 _LEGAL_QUOTED = re.compile(rf"\b({LEGAL})\s*(?:[«\"“„]\s*НК\s*[»\"”“]?\s*)?{QUOTED}")
+# ТОО «Инновационный комплекс «Састобе»»: a name that quotes a name of its own (the outer
+# closing quote is often left out)
+_LEGAL_NESTED = re.compile(rf"\b({LEGAL})\s*«\s*([^«»\n]{{2,60}}«[^«»\n]{{2,40}}»)")
+# "ТОО «A», «B» и «C»": one legal form before a list of quoted names
+_LIST_NEXT = re.compile(rf"\s*(?:,|;|\bи\b)\s*(?:{LEGAL}\s*)?{QUOTED}")
+# "предприниматель Асхат Кулаков", "инвестор Д.Кошелев": a person who invests
+_PERSON_INVESTOR = re.compile(
+    r"(?i:\b(?:предпринимател[ьяюем]+|бизнесмен\w*|инвестор\w*|фермер\w*))[ \t\u00a0]+"
+    r"((?:[А-ЯЁ]\.[ \t\u00a0]?){1,2}[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?|"
+    r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?[ \t\u00a0]+[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?)"
+    r"(?![А-ЯЁа-яёA-Za-z])")
 _HEAD_QUOTED = re.compile(rf"(?i:\b{HEAD})\s+{QUOTED}")
 # A firm named by what it is: "крестьянское хозяйство «Жабай ата»", "товарищество с ограниченной
 # ответственностью “Сыр маржаны”", "завод «Қарашалан балық»", "кооператив «Аль-Береке»".
@@ -153,8 +168,14 @@ def find_orgs(text: str) -> list[OrgMention]:
         taken[m.start:m.end] = b"\x01" * (m.end - m.start)
         found.append(m)
 
+    for m in _LEGAL_NESTED.finditer(text):
+        add(_named(text, m.start(2), m.end(2), legal=m.group(1)))
     for m in _LEGAL_QUOTED.finditer(text):
         add(_named(text, m.start(2), m.end(2), legal=m.group(1)))
+        end = m.end()
+        while (more := _LIST_NEXT.match(text, end)) is not None:
+            add(_named(text, more.start(1), more.end(1), legal=m.group(1)))
+            end = more.end()
     for m in _HEAD_QUOTED.finditer(text):
         add(_named(text, m.start(1), m.end(1)))
     for m in _ENTITY_QUOTED.finditer(text):
@@ -179,6 +200,10 @@ def find_orgs(text: str) -> list[OrgMention]:
             add(_named(text, m.start(1), m.start(1) + len(name)))
     for m in _BARE_QUOTED.finditer(text):
         if lookup_company(m.group(1)) is not None:
+            add(_named(text, m.start(1), m.end(1)))
+    for m in _PERSON_INVESTOR.finditer(text):
+        name = _trim_cyrillic_name(m.group(1))
+        if name == m.group(1):           # not a place ("инвесторы Туркестана")
             add(_named(text, m.start(1), m.end(1)))
     for mention in _described(text):
         add(mention)
