@@ -4,8 +4,8 @@ of a batch that never ends.
     from kzinvest.limits import run_with_limit, TimeLimitExceeded
     records = run_with_limit(extract_records, doc, what="extraction")
 
-A watchdog timer raises an exception inside the thread doing the work when the limit is
-reached (CPython's PyThreadState_SetAsyncExc), so it works in the CLI's main thread and in
+A watchdog (one thread per process, started once) raises an exception inside the thread
+doing the work when the limit is reached (CPython's PyThreadState_SetAsyncExc), so it works in the CLI's main thread and in
 the web server's worker threads alike. The exception is a BaseException, so the `except
 Exception` fallbacks inside the pipeline cannot swallow it; `run_with_limit` turns it into
 `TimeLimitExceeded` (a ValueError: the input is at fault), which the batch reports as
@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
+import time
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -58,6 +59,60 @@ _local = threading.local()
 REFIRE_S = 0.5
 
 
+class _Watchdog:
+    """One daemon thread per process that calls each armed callback at its deadline.
+
+    A thread per document (threading.Timer) was the first design; starting a thread takes
+    the interpreter's thread-state lock, and Dask's worker profiler holds that lock in
+    sys._current_frames() while a garbage collection it triggers waits for the GIL: one
+    thread start in some tens of thousands deadlocked a worker (CPython gh-106883). One
+    thread, started once, starts no other."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, delay: float, callback: Callable[[], None]) -> int:
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="kzinvest-watchdog",
+                                                daemon=True)
+                self._thread.start()
+            self._next += 1
+            self._due[self._next] = (time.monotonic() + delay, callback)
+            self._cond.notify()
+            return self._next
+
+    def disarm(self, token: int) -> None:
+        with self._cond:
+            self._due.pop(token, None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                now = time.monotonic()
+                ready = [t for t, (at, _) in self._due.items() if at <= now]
+                calls = [self._due.pop(t)[1] for t in ready]
+                if not calls:
+                    wait = min((at for at, _ in self._due.values()), default=now + 3600) - now
+                    self._cond.wait(max(wait, 0.001))
+                    continue
+            for call in calls:          # outside the lock: a callback may arm again
+                call()
+
+    def reset(self) -> None:
+        """In a forked child: the parent's thread is gone and its lock may be held."""
+        self._cond = threading.Condition()
+        self._due = {}
+        self._thread = None
+
+
+_watchdog = _Watchdog()
+os.register_at_fork(after_in_child=_watchdog.reset)
+
+
 def run_with_limit(fn: Callable[..., T], *args, seconds: float | None = None,
                    what: str = "processing", **kwargs) -> T:
     """fn(*args, **kwargs), or TimeLimitExceeded if it runs longer than `seconds` (default:
@@ -74,13 +129,10 @@ def run_with_limit(fn: Callable[..., T], *args, seconds: float | None = None,
     tid = threading.get_ident()
     lock = threading.Lock()
     state = ["running"]
-    timers: list[threading.Timer] = []
+    tokens: list[int] = []
 
     def arm(delay: float) -> None:
-        t = threading.Timer(delay, fire)
-        t.daemon = True
-        timers.append(t)
-        t.start()
+        tokens.append(_watchdog.arm(delay, fire))
 
     def fire() -> None:
         with lock:
@@ -106,8 +158,8 @@ def run_with_limit(fn: Callable[..., T], *args, seconds: float | None = None,
                     break
                 except _Abort:
                     fired = True
-            for t in list(timers):
-                t.cancel()
+            for token in list(tokens):
+                _watchdog.disarm(token)
             if fired:
                 _set_async_exc(tid, None)
     except _Abort:

@@ -204,6 +204,30 @@ def test_time_limit_works_in_worker_threads_and_does_not_leak():
     time.sleep(0.4)                          # no stray exception arrives afterwards
 
 
+def test_limits_start_no_thread_per_call():
+    """One watchdog thread serves every limit: a thread started and ended per document
+    deadlocked a Dask worker whose profiler read sys._current_frames() (CPython
+    gh-106883)."""
+    started = []
+    real_start = threading.Thread.start
+
+    def counting_start(self):
+        started.append(self.name)
+        real_start(self)
+
+    run_with_limit(lambda: None, seconds=5)       # the watchdog exists from here on
+    threading.Thread.start = counting_start
+    try:
+        for _ in range(200):
+            run_with_limit(lambda: None, seconds=5)
+        with pytest.raises(TimeLimitExceeded):
+            run_with_limit(_spin, seconds=0.1)
+    finally:
+        threading.Thread.start = real_start
+    assert started == []
+    assert [t.name for t in threading.enumerate()].count("kzinvest-watchdog") == 1
+
+
 def test_no_abort_ever_escapes_a_limit_that_ends_as_it_fires():
     """Thousands of limits that end right when they fire: each call returns or raises
     TimeLimitExceeded, and no abort arrives later in code outside any limit."""
