@@ -80,6 +80,15 @@ def test_project_outside_kazakhstan_is_dropped_even_with_kazakh_assets_named():
     assert projects(text) == []
 
 
+def test_a_first_plant_outside_the_investors_own_country_is_kept():
+    """"за пределами Республики Корея" says where the investor had never built, not that
+    this plant is abroad."""
+    text = ("Автозавод Kia появится в Костанае\n\nКомпания Kia Corporation построит в Костанае "
+            "завод стоимостью 90 млрд тенге, будет создано 1500 рабочих мест. Kia впервые "
+            "строит завод за пределами Республики Корея.")
+    assert [(r.investor, r.region) for r in projects(text)] == [("Kia Corporation", "KZ-39")]
+
+
 def test_region_press_office_places_an_unplaced_project():
     text = ("Меморандум о строительстве кампуса центров обработки данных подписали ТОО «Дата Парк» и ТОО "
             "«Цифра», сообщила пресс-служба акимата Акмолинской области. Стоимость проекта – 50 млрд тенге.")

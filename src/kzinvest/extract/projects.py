@@ -211,7 +211,9 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     return record
 
 
-_OUTSIDE_KZ = re.compile(r"за пределами (Казахстана|страны|республики)|проект\w* за рубежом", re.I)
+# "за пределами Республики Корея" is where KIA had never invested before, not where this is
+_OUTSIDE_KZ = re.compile(r"за пределами (Казахстана|страны|республики(?!\s+(?!Казахстан)(?-i:[А-ЯЁ])))|"
+                         r"проект\w* за рубежом", re.I)
 
 
 def _abroad(u: Undertaking) -> bool:
