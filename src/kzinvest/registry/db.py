@@ -191,19 +191,26 @@ class Database:
             yield s
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One serialised write transaction; commits on success, rolls back on error."""
+    def write(self, shared: bool = False) -> Iterator[Session]:
+        """One serialised write transaction; commits on success, rolls back on error.
+        `shared` (PostgreSQL): the writer lock is taken shared, so such transactions run
+        side by side and only exclude the ordinary ones; for writers of rows no other
+        shared writer touches and of no company (the parallel resolution of a first
+        load)."""
         s = self._WriteSession()
         try:
             s.begin()
             if self.dialect == "postgresql":
-                s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
-            self.companies.refresh(s)
+                lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+                s.execute(text(f"SELECT {lock}(:k)"), {"k": ADVISORY_KEY})
+            if not shared:          # shared writers create no company: the cache is not theirs
+                self.companies.refresh(s)
             yield s
             s.commit()
         except BaseException:
             s.rollback()
-            self.companies.rollback()
+            if not shared:
+                self.companies.rollback()
             raise
         finally:
             s.close()

@@ -25,6 +25,7 @@ import itertools
 import pickle
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import ARRAY, BigInteger, any_, bindparam, cast, func, select
 
@@ -136,99 +137,122 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     clock = {"wait": 0.0, "keys": 0.0, "largest": 0.0}   # client waiting; worker seconds
     find = union_find(parent)
 
-    with store.write() as s:
-        conn = s.connection()
-        rows_d, wanted = start_rebuild(conn)
-        decided: list = []
-        pending: deque = deque()
+    # On a first load into PostgreSQL the keys and the clustered blocks are written by
+    # writer threads (_Writes) while this thread reads and dispatches; otherwise here, the
+    # keys in the transaction that cleared them.
+    writes = _Writes(store, out, parallel=out.projects_before == 0)
+    try:
+        if writes.pool is not None:
+            with store.write() as s:
+                rows_d, wanted = start_rebuild(s.connection())
+        with (store.read() if writes.pool is not None else store.write()) as s:
+            conn = s.connection()
+            if writes.pool is None:
+                rows_d, wanted = start_rebuild(conn)
 
-        def take(fut) -> None:
-            tw = time.perf_counter()
-            got, secs = fut.result()
-            clock["wait"] += time.perf_counter() - tw
-            clock["keys"] += secs
-            pairs = [(k, mid) for mid, ks in got for k in ks]
-            fut.release()
-            for mid, ks in (x for x in _group(pairs)):
-                keys_of[mid] = ks
-                parent.setdefault(mid, mid)
-            _link(pairs, parent, first, find)
-            copy_keys(conn, pairs)
+            def copy(pairs) -> None:
+                if writes.pool is None:
+                    copy_keys(conn, pairs)
+                else:
+                    writes.keys(pairs)
 
-        for start in range(0, len(doc_ids), DOCS_PER_TASK):
-            page = doc_ids[start:start + DOCS_PER_TASK]
-            raw = [tuple(r) for r in conn.execute(_SEL_DOC_RANGE,
-                                                  {"lo": page[0] - 1, "hi": page[-1]})]
-            out.mentions += len(raw)
-            for t in raw:
-                parent.setdefault(t[0], t[0])
-            if wanted:
-                rows = [r for r in rows_of(raw) if r.doc_hash in wanted]
-                decided += [(r, features(r, r.doc_hash)) for r in rows]
-            if raw:
-                pending.append(client.submit(keys_task, pack(raw), pure=False))
-            while len(pending) >= window:
+            decided: list = []
+            pending: deque = deque()
+
+            def take(fut) -> None:
+                tw = time.perf_counter()
+                got, secs = fut.result()
+                clock["wait"] += time.perf_counter() - tw
+                clock["keys"] += secs
+                pairs = [(k, mid) for mid, ks in got for k in ks]
+                fut.release()
+                for mid, ks in (x for x in _group(pairs)):
+                    keys_of[mid] = ks
+                    parent.setdefault(mid, mid)
+                _link(pairs, parent, first, find)
+                copy(pairs)
+
+            for start in range(0, len(doc_ids), DOCS_PER_TASK):
+                page = doc_ids[start:start + DOCS_PER_TASK]
+                raw = [tuple(r) for r in conn.execute(_SEL_DOC_RANGE,
+                                                      {"lo": page[0] - 1, "hi": page[-1]})]
+                out.mentions += len(raw)
+                for t in raw:
+                    parent.setdefault(t[0], t[0])
+                if wanted:
+                    rows = [r for r in rows_of(raw) if r.doc_hash in wanted]
+                    decided += [(r, features(r, r.doc_hash)) for r in rows]
+                if raw:
+                    pending.append(client.submit(keys_task, pack(raw), pure=False))
+                while len(pending) >= window:
+                    take(pending.popleft())
+            while pending:
                 take(pending.popleft())
-        while pending:
-            take(pending.popleft())
-        _, _, merge_keys = decisions.constraints(rows_d, _by_hash(decided))
-        extra = [(stable_hash(k), mid) for mid, ks in merge_keys.items() for k in ks]
-        _link(extra, parent, first, find)
-        copy_keys(conn, extra)
-        for k, mid in extra:
-            keys_of[mid] = tuple(sorted(set(keys_of.get(mid, ())) | {k}))
-    out.seconds["keys"] = round(time.perf_counter() - t0, 2)
+            _, _, merge_keys = decisions.constraints(rows_d, _by_hash(decided))
+            extra = [(stable_hash(k), mid) for mid, ks in merge_keys.items() for k in ks]
+            _link(extra, parent, first, find)
+            copy(extra)
+            for k, mid in extra:
+                keys_of[mid] = tuple(sorted(set(keys_of.get(mid, ())) | {k}))
+        out.seconds["keys"] = round(time.perf_counter() - t0, 2)
 
-    t1 = time.perf_counter()
-    chunks = _block_chunks(parent, first, find, chunk, out)
-    # the largest first (a block can hold most of the mentions: it must not start last),
-    # written as they finish, at most `window` in flight
-    chunks.sort(key=lambda ids: (-len(ids), ids[0]))
-    ac = as_completed()
-    worker_s = 0.0
-    split_at = max(SPLIT_AT, 2 * chunk)     # so that such a chunk is one block
-    jobs: dict = {}                          # future key -> SplitBlock
-    for ids in (ids for ids in chunks if len(ids) >= split_at):
-        job = SplitBlock(client, model, store.resolver.model, ids, _chunk_inputs(store, ids),
-                         {mid: keys_of[mid] for mid in ids if mid in keys_of}, chunk)
-        for fut in job.futures:
-            jobs[fut.key] = job
-            ac.add(fut)
-    todo = iter([ids for ids in chunks if len(ids) < split_at])
-    for ids in itertools.islice(todo, window):
-        ac.add(_submit_chunk(store, client, model, ids, keys_of))
-    ac_iter = iter(ac)
-    while True:
-        tw = time.perf_counter()
-        fut = next(ac_iter, None)
-        if fut is not None:
-            fut.result()
-        clock["wait"] += time.perf_counter() - tw
-        if fut is None:
-            break
-        job = jobs.pop(fut.key, None)
-        if job is not None:             # a stage of a large block
-            for more in job.advance(fut):
-                jobs[more.key] = job
-                ac.add(more)
-            if job.result is not None:
-                worker_s += job.result["seconds"]
-                clock["largest"] = max(clock["largest"], *job.task_seconds)
-                _write_result(store, job.result, out)
-            continue
-        secs = _write_chunk(store, fut, out)
-        worker_s += secs
-        clock["largest"] = max(clock["largest"], secs)
-        ids = next(todo, None)
-        if ids is not None:
+        t1 = time.perf_counter()
+        chunks = _block_chunks(parent, first, find, chunk, out)
+        # the largest first (a block can hold most of the mentions: it must not start last),
+        # written as they finish, at most `window` in flight
+        chunks.sort(key=lambda ids: (-len(ids), ids[0]))
+        ac = as_completed()
+        worker_s = 0.0
+        split_at = max(SPLIT_AT, 2 * chunk)     # so that such a chunk is one block
+        jobs: dict = {}                          # future key -> SplitBlock
+        for ids in (ids for ids in chunks if len(ids) >= split_at):
+            job = SplitBlock(client, model, store.resolver.model, ids, _chunk_inputs(store, ids),
+                             {mid: keys_of[mid] for mid in ids if mid in keys_of}, chunk)
+            for fut in job.futures:
+                jobs[fut.key] = job
+                ac.add(fut)
+        todo = iter([ids for ids in chunks if len(ids) < split_at])
+        for ids in itertools.islice(todo, window):
             ac.add(_submit_chunk(store, client, model, ids, keys_of))
+        ac_iter = iter(ac)
+        while True:
+            tw = time.perf_counter()
+            fut = next(ac_iter, None)
+            if fut is not None:
+                fut.result()
+            clock["wait"] += time.perf_counter() - tw
+            if fut is None:
+                break
+            job = jobs.pop(fut.key, None)
+            if job is not None:             # a stage of a large block
+                for more in job.advance(fut):
+                    jobs[more.key] = job
+                    ac.add(more)
+                if job.result is not None:
+                    worker_s += job.result["seconds"]
+                    clock["largest"] = max(clock["largest"], *job.task_seconds)
+                    writes.add(job.result)
+                continue
+            res = fut.result()
+            fut.release()
+            writes.add(res)
+            secs = res["seconds"]
+            worker_s += secs
+            clock["largest"] = max(clock["largest"], secs)
+            ids = next(todo, None)
+            if ids is not None:
+                ac.add(_submit_chunk(store, client, model, ids, keys_of))
+        writes.finish()
+    finally:
+        writes.close()        # after an error: the writers stop, nothing waits
     out.seconds["cluster_and_write"] = round(time.perf_counter() - t1, 2)
     # where the time went: summed over the workers' tasks, the longest clustering task (a
     # block clusters on one worker), and the client's own time (the serial part)
     out.seconds["workers_keys"] = round(clock["keys"], 2)
     out.seconds["workers_cluster"] = round(worker_s, 2)
     out.seconds["largest_task"] = round(clock["largest"], 2)
-    out.seconds["client_wait"] = round(clock["wait"], 2)
+    out.seconds["client_wait"] = round(clock["wait"] + writes.waited, 2)
+    out.seconds["writes"] = round(writes.seconds, 2)     # summed over the writers
     with store.write() as s:
         out.projects_after = s.scalar(select(func.count()).select_from(Project))
         out.seconds["total"] = round(time.perf_counter() - t0, 2)
@@ -289,27 +313,82 @@ def _read(conn, pg_stmt, stmt, ids: list[int]) -> list[tuple]:
     return out
 
 
-def _write_chunk(store, fut, out: RebuildSummary) -> float:
-    """Write one clustered group of blocks (one transaction); the worker's seconds."""
-    res = fut.result()
-    fut.release()
-    return _write_result(store, res, out)
+WRITERS = 3     # connections writing clustered blocks at once (PostgreSQL, a first load)
 
 
-def _write_result(store, res: dict, out: RebuildSummary) -> float:
+class _Writes:
+    """Each clustered group of blocks written in a transaction of its own. On a first load
+    into PostgreSQL (no project yet, so no two groups touch one project) WRITERS threads
+    write them, and the blocking keys, each on its own connection while the client goes on
+    reading and dispatching: the database's work is divided among its cores instead of the
+    client waiting on it; at most 2 x WRITERS writes wait. Elsewhere (SQLite, a rebuild of
+    projects that keep their ids) they are written in turn, as they finish."""
+
+    def __init__(self, store, out: RebuildSummary, parallel: bool) -> None:
+        self.store, self.out = store, out
+        self.seconds = self.waited = 0.0
+        parallel = parallel and store.dialect == "postgresql"
+        self.pool = ThreadPoolExecutor(WRITERS, "kzinvest-write") if parallel else None
+        self.pending: deque = deque()
+
+    def add(self, res: dict) -> None:
+        if self.pool is None:
+            self._count(_write_result(self.store, res))
+            return
+        self._submit(_write_result, self.store, res, True)
+
+    def keys(self, pairs: list[tuple[int, int]]) -> None:
+        self._submit(_write_keys, self.store, pairs)
+
+    def _submit(self, fn, *args) -> None:
+        self.pending.append(self.pool.submit(fn, *args))
+        while len(self.pending) > 2 * WRITERS:
+            self._take()
+
+    def finish(self) -> None:
+        while self.pending:
+            self._take()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _take(self) -> None:
+        t = time.perf_counter()
+        done = self.pending.popleft().result()
+        self.waited += time.perf_counter() - t
+        self._count(done)
+
+    def _count(self, done: tuple[int, int, float]) -> None:
+        moved, pairs, seconds = done
+        self.out.mentions_moved += moved
+        self.out.review_pairs += pairs
+        self.seconds += seconds
+
+
+def _write_result(store, res: dict, shared: bool = False) -> tuple[int, int, float]:
+    """Write one clustered group of blocks (one transaction; `shared`: beside the other
+    writers, see Store.write): (mentions moved, review pairs, seconds)."""
+    t0 = time.perf_counter()
     members = [Member(*m) for m in res["members"]]
     clusters = [[members[i] for i in c] for c in res["clusters"]]
     block_of = {m.id: b for m, b in zip(members, res["block_of"])}
     by_id = {m.id: m for m in members}
     uncertain = [(by_id[a], by_id[b], s, merged, blk) for a, b, s, merged, blk in res["uncertain"]]
     before = {m.id: m.project_id for m in members}
-    with store.write() as s:
+    with store.write(shared=shared) as s:
         done = store.resolver.write(s.connection(), members, clusters, uncertain, block_of, (),
                                     {p for p in before.values() if p}, recompute_all=True,
                                     ready=res["ready"])
-    out.mentions_moved += sum(1 for mid, pid in done.assigned.items() if before.get(mid) != pid)
-    out.review_pairs += len(uncertain)
-    return res["seconds"]
+    moved = sum(1 for mid, pid in done.assigned.items() if before.get(mid) != pid)
+    return moved, len(uncertain), time.perf_counter() - t0
+
+
+def _write_keys(store, pairs: list[tuple[int, int]]) -> tuple[int, int, float]:
+    t0 = time.perf_counter()
+    with store.write(shared=True) as s:
+        copy_keys(s.connection(), pairs)
+    return 0, 0, time.perf_counter() - t0
 
 
 def copy_keys(conn, pairs: list[tuple[int, int]]) -> None:
