@@ -130,11 +130,14 @@ def extrapolate(runs: list[dict], rebuild: dict, n: int = 1_000_000,
     reported too), taken as linear (a company's mentions are compared within a window,
     cluster.py; the 1,000- and 20,000-article runs cost about the same per mention); plus
     the cluster start. With the resolution on the workers (runs that report its figures),
-    resolution = the client's own time per mention x mentions + the larger of the workers'
-    time / W and the largest block's clustering (one task; its share of the mentions taken
-    as constant). Assumptions: one worker per core, workers see the inputs (shared
-    storage), PostgreSQL on its own host with the client beside it, articles like the
-    generated ones (about one project each, 1-2 kB of text)."""
+    resolution = the client's own time per mention x mentions + the largest of the
+    workers' time / W, the database writes / the writer threads (runs that report
+    "writes": registry/resolve_cluster.py's _Writes) and the longest single task (a large
+    block is clustered in parts, registry/split_block.py, but one of its stages is one
+    task; its share of the mentions taken as constant). Assumptions: one worker per core,
+    workers see the inputs (shared storage), PostgreSQL on its own host with the client
+    beside it and at least as many cores as writer threads, articles like the generated
+    ones (about one project each, 1-2 kB of text)."""
     one = min(runs, key=lambda r: r["workers"])
     last = max(runs, key=lambda r: r["workers"])
     work = one["worker_cpu_ms_per_doc"]["read_clean"] + one["worker_cpu_ms_per_doc"]["extract"]
@@ -150,21 +153,26 @@ def extrapolate(runs: list[dict], rebuild: dict, n: int = 1_000_000,
            "store_s": round(store_s), "cases": {}}
     if "client_busy" in sec:
         # resolution on the workers (registry/resolve_cluster.py): the client's own time
-        # (reads, union-find, writes) is serial; the workers' time (keys, clustering) divides
-        # among them, except that a block clusters on one worker: the largest block (its
-        # share of the mentions taken as constant) sets a floor. No overlap is assumed
-        # between the client's time and the workers'.
+        # (reads, union-find, dispatch; the writes too where no writer threads wrote) is
+        # serial; the workers' time (keys, clustering) divides among them, the writer
+        # threads' among the writers, and the longest task (its block's share of the
+        # mentions taken as constant) sets a floor. No overlap is assumed between the
+        # client's time and the rest.
+        from kzinvest.registry.bulk import WRITERS
         client_ms = sec["client_busy"] / mentions * 1000
         workers_ms = (sec["workers_keys"] + sec["workers_cluster"]) / mentions * 1000
+        writes_ms = sec.get("writes", 0.0) / mentions * 1000
         share = res["largest_block"] / mentions
         largest_ms = sec["largest_task"] / max(1, res["largest_block"]) * 1000
         out["per_doc_ms"].update(resolution_client_per_mention=round(client_ms, 3),
                                  resolution_workers_per_mention=round(workers_ms, 3),
+                                 resolution_writes_per_mention=round(writes_ms, 3),
                                  largest_block_share=round(share, 3),
-                                 largest_block_per_mention=round(largest_ms, 3))
+                                 largest_task_per_block_mention=round(largest_ms, 3))
 
         def resolve_s(w: int) -> float:
             return (total_m * client_ms + max(total_m * workers_ms / w,
+                                              total_m * writes_ms / WRITERS,
                                               total_m * share * largest_ms)) / 1000
     else:
         per_mention = last["resolve_s"] / max(1, mentions) * 1000

@@ -33,6 +33,7 @@ from kzinvest.registry.records import (canonical_url, content_hash, evidence_spa
 from kzinvest.registry.resolve import resolve_company
 
 CHUNK = 5000
+WRITERS = 3     # connections writing at once on PostgreSQL (the load's copies, resolution)
 _D, _M, _P = Document.__table__, Mention.__table__, Project.__table__
 _INS_DOCS = insert(_D).returning(_D.c.id, sort_by_parameter_order=True)
 _INS_MENTIONS = insert(_M)
@@ -63,59 +64,95 @@ class Resolved:
 
 def store_batch(store, items: list[tuple[InDocument, list[Record]]]) -> Stored:
     """Store the documents (duplicates skipped) and their records in one transaction."""
-    out = Stored()
-    keyed = [(doc, recs, content_hash(doc.text), canonical_url(doc.url)) for doc, recs in items]
     with store.write() as s:
-        conn = s.connection()
-        hashes = sorted({k[2] for k in keyed})
-        urls = sorted({k[3] for k in keyed if k[3]}) or [""]
-        seen: set[str] = set()
-        for h, u in conn.execute(_SEL_DUPS, {"h": hashes, "u": urls}):
-            seen.add(h)
-            if u:
-                seen.add(u)
-        todo, rows = [], []
-        now = utcnow()
-        for doc, recs, h, curl in keyed:
-            if h in seen or (curl and curl in seen):
-                out.duplicate += 1
-                continue
-            seen.add(h)
-            if curl:
-                seen.add(curl)
-            rows.append(dict(source=doc.source, url=doc.url, content_hash=h, canonical_url=curl,
-                             title=doc.title, published=doc.published, text=doc.text,
-                             raw_text=doc.raw_text, content_type=doc.content_type or "text",
-                             encoding=doc.encoding, ingested_at=now, extracted_at=now))
-            todo.append((doc, recs))
-        if not rows:
-            return out
-        ids = insert_documents(conn, rows)
-        mentions, indicators = [], []
-        for doc_id, (doc, recs) in zip(ids, todo):
-            ref = _Ref(doc_id, doc.text, doc.published)
-            out.new += 1
-            for ordinal, rec in enumerate(recs):
-                if rec.kind == "indicator":
-                    indicators.append(dict(
-                        document_id=doc_id, ordinal=ordinal, region=rec.region,
-                        sector=rec.sector, amount=rec.amount, currency=rec.currency,
-                        amount_usd=usd_of(rec, doc.published), jobs=rec.jobs,
-                        date=rec.date or doc.published, evidence=evidence_spans(doc.text, rec)))
-                    out.indicators += 1
-                    continue
-                cid = resolve_company(s, store.companies, rec.investor, rec.investor_aliases,
-                                      rec.investor_country, rec.sector)
-                mentions.append(mention_row(ref, ordinal, rec, company_id=cid))
-                out.records += 1
-        copy_rows(conn, _INS_MENTIONS, mentions)
-        copy_rows(conn, _INS_INDICATORS, indicators)
+        out, rows = prepare_batch(store, s, items)
+        copy_batch(s.connection(), rows)
     return out
 
 
-def insert_documents(conn, rows: list[dict]) -> list[int]:
-    """Insert document rows; their ids in order."""
-    return insert_with_ids(conn, _INS_DOCS, rows)
+@dataclass
+class BatchRows:
+    """A batch's rows, the documents' ids drawn: what copy_batch writes."""
+    documents: list[dict] = field(default_factory=list)
+    mentions: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)     # content hashes and canonical URLs
+
+
+def prepare_batch(store, s, items: list[tuple[InDocument, list[Record]]],
+                  in_flight: set[str] = frozenset()) -> tuple[Stored, BatchRows]:
+    """In the writer transaction `s`: skip the documents stored already (or in `in_flight`:
+    hashes and URLs of batches prepared but not yet written), draw the others' ids from
+    the sequence in input order, resolve each mention's company (created when new), and
+    build every row. What is left to write (copy_batch) touches no row another batch
+    touches, so it may run in a transaction of its own beside the others."""
+    out, batch = Stored(), BatchRows()
+    keyed = [(doc, recs, content_hash(doc.text), canonical_url(doc.url)) for doc, recs in items]
+    conn = s.connection()
+    hashes = sorted({k[2] for k in keyed})
+    urls = sorted({k[3] for k in keyed if k[3]}) or [""]
+    seen: set[str] = set()
+    for h, u in conn.execute(_SEL_DUPS, {"h": hashes, "u": urls}):
+        seen.add(h)
+        if u:
+            seen.add(u)
+    todo, rows = [], []
+    now = utcnow()
+    for doc, recs, h, curl in keyed:
+        if h in seen or h in in_flight or (curl and (curl in seen or curl in in_flight)):
+            out.duplicate += 1
+            continue
+        seen.add(h)
+        batch.keys.add(h)
+        if curl:
+            seen.add(curl)
+            batch.keys.add(curl)
+        rows.append(dict(source=doc.source, url=doc.url, content_hash=h, canonical_url=curl,
+                         title=doc.title, published=doc.published, text=doc.text,
+                         raw_text=doc.raw_text, content_type=doc.content_type or "text",
+                         encoding=doc.encoding, ingested_at=now, extracted_at=now))
+        todo.append((doc, recs))
+    if not rows:
+        return out, batch
+    ids = draw_ids(conn, _D.name, len(rows))
+    if ids is None:                      # SQLite: inserted here, their ids returned
+        ids = insert_with_ids(conn, _INS_DOCS, rows)
+    else:
+        batch.documents = [{"id": i, **r} for i, r in zip(ids, rows)]
+    for doc_id, (doc, recs) in zip(ids, todo):
+        ref = _Ref(doc_id, doc.text, doc.published)
+        out.new += 1
+        for ordinal, rec in enumerate(recs):
+            if rec.kind == "indicator":
+                batch.indicators.append(dict(
+                    document_id=doc_id, ordinal=ordinal, region=rec.region,
+                    sector=rec.sector, amount=rec.amount, currency=rec.currency,
+                    amount_usd=usd_of(rec, doc.published), jobs=rec.jobs,
+                    date=rec.date or doc.published, evidence=evidence_spans(doc.text, rec)))
+                out.indicators += 1
+                continue
+            cid = resolve_company(s, store.companies, rec.investor, rec.investor_aliases,
+                                  rec.investor_country, rec.sector)
+            batch.mentions.append(mention_row(ref, ordinal, rec, company_id=cid))
+            out.records += 1
+    return out, batch
+
+
+def copy_batch(conn, batch: BatchRows) -> None:
+    """Write a prepared batch: its documents, then their mentions and indicators."""
+    if batch.documents:
+        copy_rows(conn, _INS_DOCS, batch.documents)
+    copy_rows(conn, _INS_MENTIONS, batch.mentions)
+    copy_rows(conn, _INS_INDICATORS, batch.indicators)
+
+
+def draw_ids(conn, table: str, n: int) -> list[int] | None:
+    """n ids drawn from the table's sequence in one statement (PostgreSQL); None elsewhere,
+    where the rows get theirs as they are inserted."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return sorted(conn.scalars(text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "
+                                    "FROM generate_series(1, :n)"), {"n": n}))
 
 
 def insert_with_ids(conn, ins_returning, rows: list[dict]) -> list[int]:
@@ -123,11 +160,9 @@ def insert_with_ids(conn, ins_returning, rows: list[dict]) -> list[int]:
     their ids in order. On PostgreSQL the ids are drawn from the table's sequence in one
     statement and the rows copied with them (COPY); elsewhere `ins_returning` (an insert
     returning the ids in the order of the rows)."""
-    if conn.dialect.name != "postgresql":
+    ids = draw_ids(conn, ins_returning.table.name, len(rows))
+    if ids is None:
         return conn.execute(ins_returning, rows).scalars().all()
-    name = ins_returning.table.name
-    ids = sorted(conn.scalars(text(f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) "
-                                   "FROM generate_series(1, :n)"), {"n": len(rows)}))
     copy_rows(conn, ins_returning, [{"id": i, **r} for i, r in zip(ids, rows)])
     return ids
 

@@ -34,6 +34,8 @@ import logging
 import os
 import time
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -41,7 +43,8 @@ from typing import Callable, Iterable
 from sqlalchemy import bindparam, select
 
 from kzinvest.model import Document as InDocument, Record
-from kzinvest.registry.bulk import resolve_stored, store_batch
+from kzinvest.registry.bulk import (WRITERS, copy_batch, prepare_batch, resolve_stored,
+                                   store_batch)
 from kzinvest.registry.ingest import IngestSummary, _error, progress_bar
 from kzinvest.registry.models import Document
 from kzinvest.registry.units import FILES_PER_UNIT, LINES_PER_UNIT, Unit, attach_bytes, plan
@@ -61,7 +64,9 @@ class ClusterSummary(IngestSummary):
     worker_pids: set = field(default_factory=set)        # processes that extracted
     read_s: float = 0.0              # summed over tasks: read, decode, clean
     extract_s: float = 0.0           # summed over tasks: extraction
-    write_s: float = 0.0             # client: database writes and resolution
+    write_s: float = 0.0             # client: database writes (its own part of them)
+    store_threads_s: float = 0.0     # summed over the store's writer threads (PostgreSQL)
+    store_wait_s: float = 0.0        # client: waiting for the writer threads
     check_s: float = 0.0             # client: which documents are stored already
     resolve_s: float = 0.0           # client: resolution after the load
     resolved: str = "none"           # how: "rebuild" (whole picture) or "incremental"
@@ -231,6 +236,13 @@ def _unit_failed(u: Unit, exc: BaseException) -> dict:
     return {"items": [("error", u.label, f"{type(exc).__name__}: {exc}")]}
 
 
+def _copy_batch(store, rows) -> float:
+    t0 = time.perf_counter()
+    with store.write(shared=True) as tx:
+        copy_batch(tx.connection(), rows)
+    return time.perf_counter() - t0
+
+
 def stored_items(store, idents: list) -> frozenset[int]:
     """Positions of the items whose document the registry already holds."""
     hashes = sorted({x[0] for x in idents if x})
@@ -253,6 +265,15 @@ class _Writer:
         self.store, self.summary = store, summary
         self.on_error, self.batch, self.on_batch = on_error, max(1, batch), on_batch
         self.buffer: list[tuple[InDocument, list[Record]]] = []
+        # PostgreSQL: this thread checks duplicates, draws the ids in input order and
+        # resolves the companies (bulk.prepare_batch); WRITERS threads copy the rows, each
+        # batch in a transaction of its own beside the others (Store.write(shared=True)).
+        # A batch prepared but not yet written holds back its documents' hashes and URLs
+        # (`in_flight`), so a later copy of one is still a duplicate.
+        self.pool = (ThreadPoolExecutor(WRITERS, "kzinvest-store")
+                     if store.dialect == "postgresql" else None)
+        self.pending: deque = deque()
+        self.in_flight: set[str] = set()
 
     def status(self) -> str:
         s = self.summary
@@ -283,7 +304,11 @@ class _Writer:
         s = self.summary
         t0 = time.perf_counter()
         try:
-            out = store_batch(self.store, self.buffer)
+            if self.pool is None:
+                out = store_batch(self.store, self.buffer)
+            else:
+                with self.store.write() as tx:
+                    out, rows = prepare_batch(self.store, tx, self.buffer, self.in_flight)
         except Exception as exc:
             for doc, _ in self.buffer:
                 self.fail(doc.source, f"{type(exc).__name__}: {exc}")
@@ -292,15 +317,48 @@ class _Writer:
             s.documents_duplicate += out.duplicate
             s.records += out.records
             s.indicators += out.indicators
+            if self.pool is not None:
+                self.in_flight |= rows.keys
+                self.pending.append((self.pool.submit(_copy_batch, self.store, rows), out, rows))
         s.write_s += time.perf_counter() - t0
+        while len(self.pending) > 2 * WRITERS:
+            self._take()
         self.buffer.clear()
         if self.on_batch:
             self.on_batch(s)
+
+    def _take(self) -> None:
+        """Wait for the oldest batch in the writer threads; a batch that failed there is
+        reported document by document, as one failing here is."""
+        s = self.summary
+        fut, out, rows = self.pending.popleft()
+        t0 = time.perf_counter()
+        try:
+            s.store_threads_s += fut.result()
+        except Exception as exc:
+            s.documents_new -= out.new
+            s.records -= out.records
+            s.indicators -= out.indicators
+            for doc in rows.documents:
+                self.fail(doc["source"], f"{type(exc).__name__}: {exc}")
+        finally:
+            self.in_flight -= rows.keys
+            s.store_wait_s += time.perf_counter() - t0
+
+    def drain(self) -> None:
+        """Wait for every batch in the writer threads, and stop them."""
+        try:
+            while self.pending:
+                self._take()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
 
     def finish(self, client=None) -> None:
         """Resolve what this run (and any run killed before it) stored, on the workers
         of `client` when the whole picture is resolved."""
         s = self.summary
+        self.drain()
         res = resolve_stored(self.store, client=client)
         s.resolve_s, s.resolved, s.resolve_detail = res.seconds, res.how, res.detail
         s.projects_new = len(res.projects_new)

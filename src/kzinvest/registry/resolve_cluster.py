@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import ARRAY, BigInteger, any_, bindparam, cast, func, select
 
 from kzinvest.registry import aggregate, audit, decisions
-from kzinvest.registry.bulk import copy_rows
+from kzinvest.registry.bulk import WRITERS, copy_rows
 from kzinvest.registry.cluster import cluster, components
 from kzinvest.registry.features import document_keys, features, stable_hash
 from kzinvest.registry.mention_rows import COLUMNS, NAMES, pack, rows_of
@@ -311,9 +311,6 @@ def _read(conn, pg_stmt, stmt, ids: list[int]) -> list[tuple]:
     for part in range(0, len(ids), IN_LIST):
         out += [tuple(r) for r in conn.execute(stmt, {"ids": ids[part:part + IN_LIST]})]
     return out
-
-
-WRITERS = 3     # connections writing clustered blocks at once (PostgreSQL, a first load)
 
 
 class _Writes:
