@@ -92,6 +92,8 @@ def run(db: str, articles: Path, workers: int, batch: int) -> dict:
         "docs_per_s_after_start": round(docs / (wall - started), 1),
         "worker_cpu_ms_per_doc": {"read_clean": round(s.read_s / docs * 1000, 2),
                                   "extract": round(s.extract_s / max(1, s.extracted) * 1000, 2)},
+        "store_threads_ms_per_doc": round(s.store_threads_s / docs * 1000, 2),
+        "store_wait_ms_per_doc": round(s.store_wait_s / docs * 1000, 2),
         "client_ms_per_doc": {"store": round(s.write_s / docs * 1000, 2),
                               "resolve": round(s.resolve_s / docs * 1000, 2),
                               "check_stored": round(s.check_s / docs * 1000, 2)},
@@ -122,12 +124,13 @@ def extrapolate(runs: list[dict], rebuild: dict, n: int = 1_000_000,
 
     Model: the load is a pipeline (workers extract while the client stores), so it takes
     the longer of workers = n x (read+clean+extract CPU per document, from the 1-worker
-    run, where the worker had a core to itself) / W and store = n x (storing + the stored
-    check per document, second half of the largest run); then resolution runs once over
-    everything: n x mentions per document x the cost per mention of the resolution that
-    followed the load in the largest run (the whole-picture one, creating every project;
-    a `resolve --rebuild` of the same registry afterwards, with the projects in place, is
-    reported too), taken as linear (a company's mentions are compared within a window,
+    run, where the worker had a core to itself) / W and store = n x the larger of the
+    client's part of storing + the stored check per document (second half of the largest
+    run) and the writer threads' copies per document / their number; then resolution runs
+    once over everything: n x mentions per document x the cost per mention of the
+    resolution that followed the load in the largest run (the whole-picture one, creating
+    every project; a `resolve --rebuild` of the same registry afterwards, with the
+    projects in place, is reported too), taken as linear (a company's mentions are compared within a window,
     cluster.py; the 1,000- and 20,000-article runs cost about the same per mention); plus
     the cluster start. With the resolution on the workers (runs that report its figures),
     resolution = the client's own time per mention x mentions + the largest of the
@@ -142,13 +145,16 @@ def extrapolate(runs: list[dict], rebuild: dict, n: int = 1_000_000,
     last = max(runs, key=lambda r: r["workers"])
     work = one["worker_cpu_ms_per_doc"]["read_clean"] + one["worker_cpu_ms_per_doc"]["extract"]
     store = last["store_ms_per_doc_second_half"] + last["client_ms_per_doc"]["check_stored"]
+    from kzinvest.registry.bulk import WRITERS
+    copies = last.get("store_threads_ms_per_doc", 0.0)      # the writer threads' copies
     mentions = rebuild["mentions"]
     mentions_per_doc = mentions / max(1, last["documents"])
     total_m = n * mentions_per_doc
-    store_s = n * store / 1000
+    store_s = n * max(store, copies / WRITERS) / 1000
     res = last.get("resolution") or {}
     sec = res.get("seconds") or {}
     out = {"per_doc_ms": {"worker_cpu": round(work, 2), "client_store": round(store, 2),
+                          "store_copies_in_threads": round(copies, 2),
                           "rebuild_again_per_mention": rebuild["ms_per_mention"]},
            "store_s": round(store_s), "cases": {}}
     if "client_busy" in sec:
