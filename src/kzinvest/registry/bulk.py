@@ -6,7 +6,10 @@ does (same rows: documents.py's values, records.mention_row, the company of each
 resolved in input order by resolve.resolve_company), but with one duplicate query, one
 COPY each for documents (their ids drawn from the sequence first), mentions and indicators
 on PostgreSQL (multi-row inserts elsewhere), and no resolution: the new mentions stay
-unresolved (`block` is NULL) until `resolve_stored`.
+unresolved (`block` is NULL) until `resolve_stored`. It is two steps: `prepare_batch`
+(duplicates, ids, companies: serial, in input order) and `copy_batch` (the rows, which no
+other batch touches); the cluster ingest runs the second in writer threads
+(registry/distributed.py).
 
 `resolve_stored` resolves every unresolved mention in the registry, whoever stored it
 (an ingest killed before its end leaves some; the next one resolves them):

@@ -111,8 +111,10 @@ class SplitBlock:
         self.stage = "prepare"
         self.waiting = [client.submit(prepared_order, self.prepared, pure=False)]
         self.futures = list(self.waiting)
+        self.order: list[int] = []                 # the block's ids, canonical order
         self.scored: list = []
         self.contradicted: list = []
+        self.position: dict = {}                   # merge future key -> its group
         self.merged: dict[int, dict] = {}
 
     def advance(self, fut) -> list:
