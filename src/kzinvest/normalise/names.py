@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -68,6 +69,7 @@ def name_tokens(name: str) -> list[str]:
     return tokens
 
 
+@lru_cache(maxsize=65536)      # a pure function of the token; names repeat across articles
 def _fold(token: str) -> str:
     out = transliterate(token)
     out = unicodedata.normalize("NFKD", out)

@@ -33,7 +33,7 @@ from kzinvest.model import Document as InDocument, Record
 from kzinvest.registry.models import Document, Indicator, Mention, Project, utcnow
 from kzinvest.registry.records import (canonical_url, content_hash, evidence_spans,
                                        mention_row, usd_of)
-from kzinvest.registry.resolve import resolve_company
+from kzinvest.registry.resolve import insert_aliases, resolve_company
 
 CHUNK = 5000
 WRITERS = 3     # connections writing at once on PostgreSQL (the load's copies, resolution)
@@ -117,6 +117,7 @@ def prepare_batch(store, s, items: list[tuple[InDocument, list[Record]]],
         todo.append((doc, recs))
     if not rows:
         return out, batch
+    aliases: list[dict] = []             # new company aliases, inserted at once
     ids = draw_ids(conn, _D.name, len(rows))
     if ids is None:                      # SQLite: inserted here, their ids returned
         ids = insert_with_ids(conn, _INS_DOCS, rows)
@@ -135,9 +136,10 @@ def prepare_batch(store, s, items: list[tuple[InDocument, list[Record]]],
                 out.indicators += 1
                 continue
             cid = resolve_company(s, store.companies, rec.investor, rec.investor_aliases,
-                                  rec.investor_country, rec.sector)
+                                  rec.investor_country, rec.sector, later=aliases)
             batch.mentions.append(mention_row(ref, ordinal, rec, company_id=cid))
             out.records += 1
+    insert_aliases(s, aliases)
     return out, batch
 
 

@@ -97,8 +97,10 @@ def record_names(investor: str | None, aliases: list[str] | None) -> list[str]:
 
 def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
                     aliases: list[str] | None, country: str | None,
-                    sector: str | None = None) -> int | None:
-    """The company id for a mention's investor, creating the company when new."""
+                    sector: str | None = None, later: list | None = None) -> int | None:
+    """The company id for a mention's investor, creating the company when new. `later`:
+    new alias rows are appended to it, for the caller to insert at once (insert_aliases)
+    before its transaction ends, instead of one statement per mention."""
     names = record_names(investor, aliases)
     if not names:
         return None
@@ -135,10 +137,18 @@ def resolve_company(s: Session, index: CompanyIndex, investor: str | None,
         alias = display_name(name)[:500]
         if alias and key and alias not in known and all(a["alias"] != alias for a in new_aliases):
             new_aliases.append({"company_id": cid, "alias": alias, "key": key})
-    if new_aliases:
+    if new_aliases and later is not None:
+        later.extend(new_aliases)
+    elif new_aliases:
         conn.execute(_INS_ALIASES, new_aliases)
     for a in new_aliases:
         index.add(a["key"], cid, company_country, a["alias"])
     if cid in index.created and not new_aliases:
         index.country[cid] = company_country
     return cid
+
+
+def insert_aliases(s: Session, rows: list[dict]) -> None:
+    """Insert alias rows resolve_company left for later."""
+    if rows:
+        s.connection().execute(_INS_ALIASES, rows)
