@@ -10,17 +10,19 @@ scheduler with workers on any hosts) or `--workers N` (a distributed.LocalCluste
     the whole picture on the workers, registry/resolve_cluster.py)
 
 - Only the client writes, in the order of the inputs, the same rows a single-process
-  ingest writes (companies are resolved in that order too), `batch` documents per
-  transaction in a few statements (COPY on PostgreSQL). Resolution runs once, after the
-  load: the whole-picture resolution when the load at least doubles the registry, with
-  blocking keys and clustering on the workers (registry/resolve_cluster.py), else the
-  incremental one over the new mentions, in the client. Projects depend only on the stored mentions
-  (registry/resolution.py), so the registry holds the same projects, events and companies
+  ingest writes (companies are resolved in that order too), `batch` documents at a time
+  in a few statements: on PostgreSQL its main thread checks duplicates, draws the ids and
+  resolves the companies (bulk.prepare_batch) and WRITERS threads copy the rows
+  (bulk.copy_batch), each batch in a transaction of its own. Resolution runs once, after
+  the load: the whole-picture resolution when the load at least doubles the registry,
+  with blocking keys and clustering on the workers (registry/resolve_cluster.py), else the
+  incremental one over the new mentions, in the client. Projects depend only on the stored
+  mentions (registry/resolution.py), so the registry holds the same projects, events and companies
   as a single-process ingest of the same inputs (tests/scale/test_distributed.py).
   While the load runs, its documents are stored but not yet in projects.
 - Faults: tasks are pure, so a task the scheduler runs again after its worker died
   returns the same documents, and the client stores each document once (content hash,
-  canonical URL). Every batch is one transaction: a client killed at any point leaves
+  canonical URL). A batch's rows are one transaction: a client killed at any point leaves
   whole documents, and running the ingest again skips what is stored before extracting
   it (ident_task) and resolves whatever the killed run left unresolved.
 - At most `window` units are in flight; results that arrive early wait for their turn,
