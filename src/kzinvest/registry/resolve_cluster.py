@@ -33,7 +33,8 @@ from kzinvest.registry import aggregate, audit, decisions
 from kzinvest.registry.bulk import WRITERS, copy_rows
 from kzinvest.registry.cluster import cluster, components
 from kzinvest.registry.features import document_keys, features, stable_hash
-from kzinvest.registry.mention_rows import COLUMNS, NAMES, pack, rows_of
+from kzinvest.registry.mention_rows import (COLUMNS, NAMES, Member, member_fields, pack,
+                                           rows_of)
 from kzinvest.registry.models import CompanyAlias, Document, Mention, MentionKey, Project
 from kzinvest.registry.rebuild import (IN_LIST, RebuildSummary, _block_chunks, _link,
                                       start_rebuild, union_find)
@@ -101,20 +102,10 @@ def cluster_task(payload: bytes, model) -> dict:
     ready = {i: aggregate.project_fields([row_of[f.id] for f in members], {}, aliases)
              for i, members in enumerate(clusters) if pid_of[i] is None}
     pos = {f.id: n for n, f in enumerate(feats)}
-    return {"members": [(f.id, f.project_id, f.block, f.canon[0], f.canon[1], f.sector)
-                        for f in feats],
+    return {"members": [member_fields(f) for f in feats],
             "clusters": [[pos[f.id] for f in members] for members in clusters],
             "block_of": [block_of[f.id] for f in feats],
             "uncertain": uncertain, "ready": ready, "seconds": time.perf_counter() - t0}
-
-
-class Member:
-    """What Resolver.write needs of a mention (a Feat without the features)."""
-    __slots__ = ("id", "project_id", "block", "carry", "canon", "sector")
-
-    def __init__(self, mid, project_id, block, doc_hash, ordinal, sector) -> None:
-        self.id, self.project_id, self.block, self.carry = mid, project_id, block, None
-        self.canon, self.sector = (doc_hash, ordinal), sector
 
 
 # -- in the client ----------------------------------------------------------------------------
@@ -141,21 +132,15 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     # writer threads (_Writes) while this thread reads and dispatches; otherwise here, the
     # keys in the transaction that cleared them.
     writes = _Writes(store, out, parallel=out.projects_before == 0)
+    threaded = writes.pool is not None
     try:
-        if writes.pool is not None:
+        if threaded:
             with store.write() as s:
                 rows_d, wanted = start_rebuild(s.connection())
-        with (store.read() if writes.pool is not None else store.write()) as s:
+        with (store.read() if threaded else store.write()) as s:
             conn = s.connection()
-            if writes.pool is None:
+            if not threaded:
                 rows_d, wanted = start_rebuild(conn)
-
-            def copy(pairs) -> None:
-                if writes.pool is None:
-                    copy_keys(conn, pairs)
-                else:
-                    writes.keys(pairs)
-
             decided: list = []
             pending: deque = deque()
 
@@ -170,7 +155,7 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
                     keys_of[mid] = ks
                     parent.setdefault(mid, mid)
                 _link(pairs, parent, first, find)
-                copy(pairs)
+                writes.keys(pairs, conn)
 
             for start in range(0, len(doc_ids), DOCS_PER_TASK):
                 page = doc_ids[start:start + DOCS_PER_TASK]
@@ -191,7 +176,7 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
             _, _, merge_keys = decisions.constraints(rows_d, _by_hash(decided))
             extra = [(stable_hash(k), mid) for mid, ks in merge_keys.items() for k in ks]
             _link(extra, parent, first, find)
-            copy(extra)
+            writes.keys(extra, conn)
             for k, mid in extra:
                 keys_of[mid] = tuple(sorted(set(keys_of.get(mid, ())) | {k}))
         out.seconds["keys"] = round(time.perf_counter() - t0, 2)
@@ -334,8 +319,13 @@ class _Writes:
             return
         self._submit(_write_result, self.store, res, True)
 
-    def keys(self, pairs: list[tuple[int, int]]) -> None:
-        self._submit(_write_keys, self.store, pairs)
+    def keys(self, pairs: list[tuple[int, int]], conn) -> None:
+        """Blocking keys: by a writer thread, or on `conn` (the transaction that cleared
+        them) when there are none."""
+        if self.pool is None:
+            copy_keys(conn, pairs)
+        else:
+            self._submit(_write_keys, self.store, pairs)
 
     def _submit(self, fn, *args) -> None:
         self.pending.append(self.pool.submit(fn, *args))

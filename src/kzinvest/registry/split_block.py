@@ -29,7 +29,7 @@ from kzinvest.registry import aggregate
 from kzinvest.registry.cluster import (banned_pairs, candidate_pairs, merge_component,
                                       prepare, score_pairs, split_pairs)
 from kzinvest.registry.features import features
-from kzinvest.registry.mention_rows import NAMES, pack, rows_of
+from kzinvest.registry.mention_rows import NAMES, member_fields, pack, rows_of
 
 PAIRS_PER_TASK = 50_000      # candidate pairs per scoring task
 
@@ -83,8 +83,7 @@ def merge_task(prepared: tuple, payload: bytes, model) -> dict:
              if not any(f.project_id or f.carry for f in members)}
     mine = [feats[i] for comp, _, _ in comps for i in comp]
     pos = {f.id: n for n, f in enumerate(mine)}
-    return {"members": [(f.id, f.project_id, f.block, f.canon[0], f.canon[1], f.sector)
-                        for f in mine],
+    return {"members": [member_fields(f) for f in mine],
             "clusters": [[pos[f.id] for f in members] for members in clusters],
             "uncertain": uncertain, "ready": ready, "seconds": time.perf_counter() - t0}
 
