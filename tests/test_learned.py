@@ -8,6 +8,7 @@ import math
 import pytest
 
 from kzinvest.datafiles import data_path
+from kzinvest.extract import features as feats
 from kzinvest.extract.decide import MODELS, Linear, decide, default_models
 from kzinvest.extract.projects import extract_candidates
 from kzinvest.learn.match import field_matches, match, name_key, name_similarity
@@ -186,3 +187,36 @@ def test_the_lower_bar_of_a_page_s_top_candidate_is_not_for_its_lender(intercept
                      "first_threshold": 0.2})
     # probabilities 0.30 (between the two bars), 0.51 and 0.88 (above both)
     assert len(decide(candidates, models={"candidate": accept})) == kept
+
+
+UNNAMED = ("Солнечную электростанцию запустили в Жетысайском районе Туркестанской области.\n"
+           "Стоимость проекта составляет 2,5 миллиарда тенге.")
+
+
+def test_a_plant_nobody_is_named_for_is_one_unnamed_candidate():
+    candidates, _ = extract_candidates(Document(source="a.txt", text=UNNAMED))
+    assert [(c.record.investor, c.record.region, c.record.sector) for c in candidates] == \
+        [(None, "KZ-61", "energy")]
+    assert feats.candidate_features(candidates[0])["unnamed"] == 1.0
+    accept = Linear({"classes": [0, 1], "intercept": [-5.0], "weights": {"unnamed": [10.0]}, "threshold": 0.4})
+    assert [r.amount for r in decide(candidates, models={"candidate": accept})] == [2.5e9]
+
+
+@pytest.mark.parametrize("text", [
+    "Погода в Жетысайском районе будет тёплой.",                       # no plant at all
+    "ТОО «Шуак» запустило солнечную электростанцию в Жетысайском районе.",   # named: no unnamed one
+])
+def test_no_unnamed_candidate_beside_a_named_one_or_without_a_plant(text):
+    candidates, _ = extract_candidates(Document(source="a.txt", text=text))
+    assert all(c.record.investor for c in candidates)
+
+
+@pytest.mark.parametrize("investors,amount", [(4, None), (2, 173e9)])
+def test_a_sum_given_to_three_investors_or_more_is_their_total(investors, amount):
+    from kzinvest.extract.decide import _drop_shared_amounts
+    from kzinvest.model import Record
+    records = [Record(source="a.txt", kind="project", investor=f"Фарм {i}", amount=173e9, currency="KZT",
+                      amount_usd=3.6e8) for i in range(investors)]
+    _drop_shared_amounts(records)
+    assert {r.amount for r in records} == {amount}
+    assert all((r.currency is None) == (amount is None) for r in records)

@@ -52,6 +52,9 @@ CASES = [
     # A person who invests.
     ("Предприниматель Ерлан Жумабаев откроет цех по розливу воды.", "Ерлан Жумабаев", None, None),
     ("Инвестор А.Смагулов сообщил, что достроит гостиницу.", "А.Смагулов", None, None),
+    # "TOO" in Latin letters, and a name hyphenated by print.
+    ("Инициатор проекта — директор TOO «Арман» Сакен Оспанов.", "Арман", None, None),
+    ("Хозяин комплекса, ТОО «Дор¬строй», достроит гостиницу.", "Дорстрой", None, None),
 ]
 
 
@@ -111,6 +114,8 @@ def test_kazakh_side_is_the_government_not_a_firm():
     "Читайте нас в Telegram и WhatsApp.",
     "Фестиваль KGIR-2025 прошёл в Алматы.",
     "Вторсырьё пойдёт на предприятия Алматинской области.",
+    "Цена\nNone\nАвтор\nNone\nПоделиться",
+    "Инициатор проекта — TOO и его партнёры.",
 ])
 def test_not_companies(text):
     assert [m.name for m in find_orgs(text) if not m.described] == []

@@ -113,7 +113,25 @@ def decide(candidates, models: dict[str, Linear] | None = None) -> list[Record]:
         record.confidence = round(_calibrated(p, accept), 3)
         _ground(c, amount_at, jobs_at)
         kept.append((p, c))
-    return [c.record for c in _one_per_undertaking(kept, models.get("split"))]
+    records = [c.record for c in _one_per_undertaking(kept, models.get("split"))]
+    _drop_shared_amounts(records)
+    return records
+
+
+SHARED_AMOUNT = 3     # investors giving one sum: a total of their projects, not each one's
+
+
+def _drop_shared_amounts(records: list[Record]) -> None:
+    """One sum on the records of several investors ("четыре фармкомпании вложат 173 млрд
+    тенге") is what they invest together: no single project's amount."""
+    by_sum: dict[tuple, set] = {}
+    for r in records:
+        if r.amount is not None:
+            by_sum.setdefault((r.amount, r.currency), set()).add(r.investor)
+    for r in records:
+        if r.amount is not None and len(by_sum[(r.amount, r.currency)]) >= SHARED_AMOUNT:
+            r.amount = r.currency = r.amount_usd = None
+            r.spans.pop("amount", None)
 
 
 _NOT_INVESTING = {"lender", "agency", "media", "event"}

@@ -51,6 +51,8 @@ def candidate_features(c) -> dict[str, float]:
     named = [m for m in mentions if not m.described]
     own = u.sentences
     f: dict[str, float] = {"rule_investor": float(c.rule_investor), "described": float(entity.described)}
+    if not entity.mentions:
+        f["unnamed"] = 1.0      # nobody is named for this undertaking: what is done stands alone
     name = r.investor or ""
     if name:
         f["name_latin"] = float(bool(_LATIN.search(name)))
@@ -117,7 +119,7 @@ def _relative_features(c, mentions: int, first: int) -> dict[str, float]:
         return f
     counts = [len(p.undertaking.entity.mentions) for p in peers]
     f["most_mentioned"] = float(mentions >= max(counts))
-    f["mention_share"] = mentions / (mentions + sum(counts))
+    f["mention_share"] = mentions / max(mentions + sum(counts), 1)
     f["named_first"] = float(first <= min(_first_sentence(p) for p in peers))
     f["peers_rule_investor"] = _log(sum(p.rule_investor for p in peers))
     f["only_rule_investor"] = float(c.rule_investor and not any(p.rule_investor for p in peers))

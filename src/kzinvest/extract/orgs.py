@@ -34,7 +34,8 @@ class OrgMention:
 # Kazakhstan's legal forms (Civil Code: товарищества, акционерные общества, кооперативы,
 # крестьянские и фермерские хозяйства, индивидуальные предприниматели; ЖШС is ТОО in
 # Kazakh) and the foreign ones the news writes before a quoted name.
-LEGAL = (r"(?:ТОО|АО|ПАО|ОАО|ЗАО|ООО|ТДО|ЧК|КХ|ФХ|КФХ|ИП|КТ|ПТ|ПК|СПК|СХПК|ЖШС|АО\s+НК|НАО|"
+# "TOO" typed in Latin letters is the same ТОО (homoglyphs are common in Kazakh news sites).
+LEGAL = (r"(?:ТОО|TOO|АО|ПАО|ОАО|ЗАО|ООО|ТДО|ЧК|КХ|ФХ|КФХ|ИП|КТ|ПТ|ПК|СПК|СХПК|ЖШС|АО\s+НК|НАО|"
          r"LLP|LLC|JSC|Ltd)")
 _Q_OPEN, _Q_CLOSE = "«\"“„", "»\"”“"
 QUOTED = r"[«\"“„]\s*([^«»\"“”„\n]{2,90}?)\s*[»\"”“]"
@@ -94,6 +95,8 @@ _LATIN_STOP = {
     "ESG", "PPP", "SPV", "EPC", "LNG", "AI", "ID", "SMS", "PDF", "Online", "News", "Photo",
     "TEU", "MWh", "GWh", "kWh", "MWp", "CO2", "HSE", "R&D", "B2B", "ISO", "GMP", "HACCP", "LEED",
     "BREEAM", "Tier", "III", "IV", "PET", "LED", "GPS", "SCADA",
+    # What a page's template prints for an empty field, and legal forms standing alone.
+    "None", "null", "NULL", "NaN", "undefined", "TOO", "LLP", "LLC", "JSC", "Ltd", "LTD", "Inc",
 }
 _DOMAIN = re.compile(r"\.(kz|ru|com|org|net|uz|kg|info|tv)\b", re.I)
 
@@ -255,7 +258,9 @@ def add_ner_orgs(text: str, mentions: list[OrgMention], spans: list[tuple[int, i
 def _named(text: str, start: int, end: int, legal: str | None = None, known=None) -> OrgMention:
     written = text[start:end]
     company = known or lookup_company(written)
-    name = written.strip()
+    # Hyphenation left from print or PDF ("Дор¬строй", a soft hyphen) is not part of the name;
+    # the mention's span and text stay verbatim.
+    name = _HYPHENATION.sub("", written).strip()
     known_forms = {x.lower() for x in (company.name, *company.aliases)} if company is not None else set()
     if company is not None and not re.search(r"[A-Za-z]", written) and written.strip().lower() not in known_forms:
         # An inflected Cyrillic form ("Р-Фармы", "КАМАЗа"): show the registry's nominative.
@@ -273,6 +278,9 @@ def _named(text: str, start: int, end: int, legal: str | None = None, known=None
             mention.role = {"financier": "lender"}.get(company.role, company.role)
     mention.role = mention.role or _role(text, start, end, name)
     return mention
+
+
+_HYPHENATION = re.compile(r"(?<=\w)[\u00ac\u00ad](?=\w)")
 
 
 def _legal_before(text: str, start: int) -> str | None:

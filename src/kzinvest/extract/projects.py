@@ -72,6 +72,8 @@ def extract_candidates(doc: Document) -> tuple[list[Candidate], list[Record]]:
     candidates = []
     undertakings = [(u, True) for u in _undertakings(entities, owner, infos)]
     undertakings += [(u, False) for u in _undertakings(others, owner_all, infos)]
+    if not undertakings:
+        undertakings = _unnamed_undertaking(infos)
     for undertaking, rule_investor in undertakings:
         record = _project_record(doc, undertaking, date, infos, article_place)
         if record is None:
@@ -87,6 +89,17 @@ def extract_candidates(doc: Document) -> tuple[list[Candidate], list[Record]]:
         for r in [c.record for c in candidates] + indicators:
             r.source, r.document = doc.path, doc.source
     return candidates, indicators
+
+
+def _unnamed_undertaking(infos: list[SentenceInfo]) -> list[tuple[Undertaking, bool]]:
+    """"Солнечную электростанцию запустили в Жетысайском районе": a page that reports a plant
+    and names nobody behind it still reports a project. Its sentences that say what is built,
+    for how much or how far it has gone become one candidate with no investor, for the
+    candidate model to judge (the feature `unnamed`)."""
+    own = [i for i in infos if not i.background and not i.aggregate]
+    if not any(i.facility and (i.money or i.jobs or i.stage) for i in own):
+        return []
+    return [(Undertaking(Entity("~unnamed", [], described=True), own), False)]
 
 
 # ---------------------------------------------------------------- one investor, several undertakings
