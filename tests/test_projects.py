@@ -80,6 +80,17 @@ def test_project_outside_kazakhstan_is_dropped_even_with_kazakh_assets_named():
     assert projects(text) == []
 
 
+def test_a_project_in_kazakhstan_beside_the_investor_s_foreign_ones_is_kept():
+    """The investor's projects in Russia (a foreign region) are named in the same breath;
+    the one it invests in "в Казахстане" stays a project here, the rest do not."""
+    text = ("Компания Zoloto Corp сосредоточится на новом проекте в Казахстане, куда нужно "
+            "вложить до $640 млн. Компания не планирует расширять добычу на руднике «Ключ» "
+            "(Свердловская область).")
+    assert [(r.investor, r.amount) for r in projects(text)] == [("Zoloto Corp", 640e6)]
+    abroad = "Компания Zoloto Corp не планирует расширять добычу на руднике «Ключ» (Свердловская область)."
+    assert projects(abroad) == []
+
+
 def test_a_first_plant_outside_the_investors_own_country_is_kept():
     """"за пределами Республики Корея" says where the investor had never built, not that
     this plant is abroad."""

@@ -193,7 +193,8 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
     amount, currency, amount_sent = _amount(sents)
     jobs, jobs_sent = _jobs(sents)
     region, city, place_sent = _place(u, infos)
-    if region is None and _abroad(u) or any(_OUTSIDE_KZ.search(i.sent.text) for i in sents):
+    abroad = region is None and _abroad(u) and not _in_kazakhstan(u)
+    if abroad or any(_OUTSIDE_KZ.search(i.sent.text) for i in sents):
         return None          # a Kazakh investor's project in Kyrgyzstan is not a project here
     if region is None and article_place is not None:
         region, city = article_place
@@ -227,6 +228,14 @@ def _project_record(doc: Document, u: Undertaking, date, infos, article_place) -
 # "за пределами Республики Корея" is where KIA had never invested before, not where this is
 _OUTSIDE_KZ = re.compile(r"за пределами (Казахстана|страны|республики(?!\s+(?!Казахстан)(?-i:[А-ЯЁ])))|"
                          r"проект\w* за рубежом", re.I)
+_IN_KZ = re.compile(r"\b(в|на\s+территории)\s+(Республик[еи]\s+)?Казахстан[еа]\b")
+
+
+def _in_kazakhstan(u: Undertaking) -> bool:
+    """A sentence of the undertaking that invests or builds "в Казахстане": the foreign places
+    around it are the investor's other projects, not this one's."""
+    return any(_IN_KZ.search(i.sent.text) and (i.facility or i.money or cues.INVEST_VERB.search(i.sent.text))
+               for i in u.sentences)
 
 
 def _abroad(u: Undertaking) -> bool:

@@ -9,7 +9,8 @@ on PostgreSQL (multi-row inserts elsewhere), and no resolution: the new mentions
 unresolved (`block` is NULL) until `resolve_stored`. It is two steps: `prepare_batch`
 (duplicates, ids, companies: serial, in input order) and `copy_batch` (the rows, which no
 other batch touches); the cluster ingest runs the second in writer threads
-(registry/distributed.py).
+(registry/distributed.py), and its workers build each document's rows beforehand as far as
+they can without the registry (`prebuild`), so the client only fills in the ids.
 
 `resolve_stored` resolves every unresolved mention in the registry, whoever stored it
 (an ingest killed before its end leaves some; the next one resolves them):
@@ -65,7 +66,7 @@ class Resolved:
     detail: dict = field(default_factory=dict)   # the whole-picture resolution's figures
 
 
-def store_batch(store, items: list[tuple[InDocument, list[Record]]]) -> Stored:
+def store_batch(store, items: list[tuple]) -> Stored:
     """Store the documents (duplicates skipped) and their records in one transaction."""
     with store.write() as s:
         out, rows = prepare_batch(store, s, items)
@@ -82,18 +83,52 @@ class BatchRows:
     keys: set[str] = field(default_factory=set)     # content hashes and canonical URLs
 
 
-def prepare_batch(store, s, items: list[tuple[InDocument, list[Record]]],
-                  in_flight: set[str] = frozenset()) -> tuple[Stored, BatchRows]:
+@dataclass
+class Prebuilt:
+    """A document's rows as far as they can be built without the registry (no document or
+    company id yet): what a cluster's worker builds beside the extraction, so that the
+    client, which alone writes, only checks duplicates, draws ids and resolves companies."""
+    content_hash: str
+    canonical_url: str | None
+    mentions: list[dict]            # mention rows of the project records, in order
+    indicators: list[dict]          # indicator rows
+
+
+def prebuild(doc: InDocument, recs: list[Record], keys: tuple[str, str | None] | None = None) -> Prebuilt:
+    """The rows of one document's records; `keys`: its (content hash, canonical URL) when
+    already computed."""
+    h, curl = keys or (content_hash(doc.text), canonical_url(doc.url))
+    ref = _Ref(None, doc.text, doc.published)
+    mentions, indicators = [], []
+    for ordinal, rec in enumerate(recs):
+        if rec.kind == "indicator":
+            indicators.append(dict(
+                document_id=None, ordinal=ordinal, region=rec.region,
+                sector=rec.sector, amount=rec.amount, currency=rec.currency,
+                amount_usd=usd_of(rec, doc.published), jobs=rec.jobs,
+                date=rec.date or doc.published, evidence=evidence_spans(doc.text, rec)))
+        else:
+            mentions.append(mention_row(ref, ordinal, rec))
+    return Prebuilt(h, curl, mentions, indicators)
+
+
+def prepare_batch(store, s, items: list[tuple], in_flight: set[str] = frozenset()) -> tuple[Stored, BatchRows]:
     """In the writer transaction `s`: skip the documents stored already (or in `in_flight`:
     hashes and URLs of batches prepared but not yet written), draw the others' ids from
     the sequence in input order, resolve each mention's company (created when new), and
-    build every row. What is left to write (copy_batch) touches no row another batch
-    touches, so it may run in a transaction of its own beside the others."""
+    complete every row. Items are (document, records) or (document, records, Prebuilt).
+    What is left to write (copy_batch) touches no row another batch touches, so it may
+    run in a transaction of its own beside the others."""
     out, batch = Stored(), BatchRows()
-    keyed = [(doc, recs, content_hash(doc.text), canonical_url(doc.url)) for doc, recs in items]
+    keyed = []
+    for item in items:
+        doc, recs = item[0], item[1]
+        pre = item[2] if len(item) > 2 else None
+        h, curl = (pre.content_hash, pre.canonical_url) if pre else (content_hash(doc.text), canonical_url(doc.url))
+        keyed.append(((doc, recs, pre), h, curl))
     conn = s.connection()
-    hashes = sorted({k[2] for k in keyed})
-    urls = sorted({k[3] for k in keyed if k[3]}) or [""]
+    hashes = sorted({k[1] for k in keyed})
+    urls = sorted({k[2] for k in keyed if k[2]}) or [""]
     seen: set[str] = set()
     for h, u in conn.execute(_SEL_DUPS, {"h": hashes, "u": urls}):
         seen.add(h)
@@ -101,7 +136,7 @@ def prepare_batch(store, s, items: list[tuple[InDocument, list[Record]]],
             seen.add(u)
     todo, rows = [], []
     now = utcnow()
-    for doc, recs, h, curl in keyed:
+    for (doc, recs, pre), h, curl in keyed:
         if h in seen or h in in_flight or (curl and (curl in seen or curl in in_flight)):
             out.duplicate += 1
             continue
@@ -114,7 +149,7 @@ def prepare_batch(store, s, items: list[tuple[InDocument, list[Record]]],
                          title=doc.title, published=doc.published, text=doc.text,
                          raw_text=doc.raw_text, content_type=doc.content_type or "text",
                          encoding=doc.encoding, ingested_at=now, extracted_at=now))
-        todo.append((doc, recs))
+        todo.append((doc, recs, pre or prebuild(doc, recs, (h, curl))))
     if not rows:
         return out, batch
     aliases: list[dict] = []             # new company aliases, inserted at once
@@ -123,21 +158,15 @@ def prepare_batch(store, s, items: list[tuple[InDocument, list[Record]]],
         ids = insert_with_ids(conn, _INS_DOCS, rows)
     else:
         batch.documents = [{"id": i, **r} for i, r in zip(ids, rows)]
-    for doc_id, (doc, recs) in zip(ids, todo):
-        ref = _Ref(doc_id, doc.text, doc.published)
+    for doc_id, (doc, recs, pre) in zip(ids, todo):
         out.new += 1
-        for ordinal, rec in enumerate(recs):
-            if rec.kind == "indicator":
-                batch.indicators.append(dict(
-                    document_id=doc_id, ordinal=ordinal, region=rec.region,
-                    sector=rec.sector, amount=rec.amount, currency=rec.currency,
-                    amount_usd=usd_of(rec, doc.published), jobs=rec.jobs,
-                    date=rec.date or doc.published, evidence=evidence_spans(doc.text, rec)))
-                out.indicators += 1
-                continue
+        for row in pre.indicators:
+            batch.indicators.append({**row, "document_id": doc_id})
+        out.indicators += len(pre.indicators)
+        for rec, row in zip((r for r in recs if r.kind != "indicator"), pre.mentions):
             cid = resolve_company(s, store.companies, rec.investor, rec.investor_aliases,
                                   rec.investor_country, rec.sector, later=aliases)
-            batch.mentions.append(mention_row(ref, ordinal, rec, company_id=cid))
+            batch.mentions.append({**row, "document_id": doc_id, "company_id": cid})
             out.records += 1
     insert_aliases(s, aliases)
     return out, batch

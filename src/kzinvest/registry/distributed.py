@@ -4,15 +4,16 @@ scheduler with workers on any hosts) or `--workers N` (a distributed.LocalCluste
     client (this process)                       workers (any hosts)
     plan units (registry/units.py) ──submit──▶ read_task: read, decode, clean
                                   ◀─ident──── ident_task: content hashes, canonical URLs
-    check the registry: stored?   ──submit──▶ extract_task: extract what is not stored
-    store in input order, `batch` ◀─results── documents and records
+    check the registry: stored?   ──submit──▶ extract_task: extract what is not stored,
+    store in input order, `batch` ◀─results── documents, records, their rows (no ids yet)
     documents per transaction (bulk.store_batch), then resolve once (bulk.resolve_stored:
     the whole picture on the workers, registry/resolve_cluster.py)
 
 - Only the client writes, in the order of the inputs, the same rows a single-process
   ingest writes (companies are resolved in that order too), `batch` documents at a time
-  in a few statements: on PostgreSQL its main thread checks duplicates, draws the ids and
-  resolves the companies (bulk.prepare_batch) and WRITERS threads copy the rows
+  in a few statements: on PostgreSQL its main thread checks duplicates, draws the ids,
+  resolves the companies and fills them into the rows the workers built
+  (bulk.prepare_batch) and WRITERS threads copy the rows
   (bulk.copy_batch), each batch in a transaction of its own. Resolution runs once, after
   the load: the whole-picture resolution when the load at least doubles the registry,
   with blocking keys and clustering on the workers (registry/resolve_cluster.py), else the
@@ -266,7 +267,7 @@ class _Writer:
     def __init__(self, store, summary: ClusterSummary, on_error, batch, on_batch):
         self.store, self.summary = store, summary
         self.on_error, self.batch, self.on_batch = on_error, max(1, batch), on_batch
-        self.buffer: list[tuple[InDocument, list[Record]]] = []
+        self.buffer: list[tuple] = []     # (document, records[, bulk.Prebuilt])
         # PostgreSQL: this thread checks duplicates, draws the ids in input order and
         # resolves the companies (bulk.prepare_batch); WRITERS threads copy the rows, each
         # batch in a transaction of its own beside the others (Store.write(shared=True)).
@@ -292,7 +293,7 @@ class _Writer:
     def take(self, items) -> None:
         for item in items:
             if item[0] == "doc":
-                self.buffer.append((item[1], item[2]))
+                self.buffer.append(item[1:])
                 if len(self.buffer) >= self.batch:
                     self.flush()
             elif item[0] == "stored":
@@ -312,7 +313,7 @@ class _Writer:
                 with self.store.write() as tx:
                     out, rows = prepare_batch(self.store, tx, self.buffer, self.in_flight)
         except Exception as exc:
-            for doc, _ in self.buffer:
+            for doc, *_ in self.buffer:
                 self.fail(doc.source, f"{type(exc).__name__}: {exc}")
         else:
             s.documents_new += out.new

@@ -8,8 +8,9 @@ again and the big data stays where it was made:
 2. `ident_task`: their identities (content hash, canonical URL), a few bytes each, which
    the client checks against the registry;
 3. `extract_task`: extraction of the documents the registry does not hold yet, on the
-   worker that holds them; the documents and records go back to the client, which alone
-   writes to the database.
+   worker that holds them, and their rows built as far as they can be without the
+   registry; the documents, records and rows go back to the client, which alone writes
+   to the database.
 
 Every task is a pure function of its inputs: a task run twice (a worker died, the
 scheduler ran it again elsewhere) returns the same result, and since only the client
@@ -79,9 +80,12 @@ def ident_task(read: tuple[list, float]) -> list[tuple[str, str | None] | None]:
 
 def extract_task(read: tuple[list, float], stored: frozenset[int],
                  extract: Callable[[Document], list[Record]] | None = None) -> dict:
-    """The unit's items in order: ("doc", document, records), ("stored", source) for a
-    document the registry already holds, ("failed", source, reason) for a document the
-    extractor failed on, ("error", source, reason) for an input error."""
+    """The unit's items in order: ("doc", document, records, rows) with the rows of the
+    records as far as they are built without the registry (bulk.Prebuilt: the client
+    only fills in the ids), ("stored", source) for a document the registry already holds,
+    ("failed", source, reason) for a document the extractor failed on, ("error", source,
+    reason) for an input error."""
+    from kzinvest.registry.bulk import prebuild
     from kzinvest.registry.records import default_extract
     extract = extract or default_extract
     items, read_s = read
@@ -96,7 +100,8 @@ def extract_task(read: tuple[list, float], stored: frozenset[int],
             out.append(("failed", item.source, "no article text"))
         else:
             try:
-                out.append(("doc", item, extract(item)))
+                records = extract(item)
+                out.append(("doc", item, records, prebuild(item, records)))
             except Exception as exc:
                 reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
                 out.append(("failed", item.source, reason))
