@@ -112,7 +112,8 @@ def prebuild(doc: InDocument, recs: list[Record], keys: tuple[str, str | None] |
     return Prebuilt(h, curl, mentions, indicators)
 
 
-def prepare_batch(store, s, items: list[tuple], in_flight: set[str] = frozenset()) -> tuple[Stored, BatchRows]:
+def prepare_batch(store, s, items: list[tuple],
+                  in_flight: set[str] = frozenset()) -> tuple[Stored, BatchRows]:
     """In the writer transaction `s`: skip the documents stored already (or in `in_flight`:
     hashes and URLs of batches prepared but not yet written), draw the others' ids from
     the sequence in input order, resolve each mention's company (created when new), and
@@ -124,7 +125,10 @@ def prepare_batch(store, s, items: list[tuple], in_flight: set[str] = frozenset(
     for item in items:
         doc, recs = item[0], item[1]
         pre = item[2] if len(item) > 2 else None
-        h, curl = (pre.content_hash, pre.canonical_url) if pre else (content_hash(doc.text), canonical_url(doc.url))
+        if pre is not None:
+            h, curl = pre.content_hash, pre.canonical_url
+        else:
+            h, curl = content_hash(doc.text), canonical_url(doc.url)
         keyed.append(((doc, recs, pre), h, curl))
     conn = s.connection()
     hashes = sorted({k[1] for k in keyed})
