@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import JSON, bindparam, func, insert, or_, select, text
@@ -222,6 +224,39 @@ def copy_rows(conn, ins, rows: list[dict]) -> None:
         for r in rows:
             cp.write_row([json.dumps(r[c]) if j else r[c]
                           for c, j in zip(cols, as_json)])
+
+
+class WriterThreads:
+    """WRITERS threads writing on connections of their own while the caller goes on; at
+    most 2 x WRITERS writes wait. `on_done(future, context)` takes each result in the
+    order of submission (and may raise); `waited` is the caller's time spent waiting."""
+
+    def __init__(self, name: str, on_done) -> None:
+        self.pool = ThreadPoolExecutor(WRITERS, name)
+        self.on_done = on_done
+        self.pending: deque = deque()
+        self.waited = 0.0
+
+    def submit(self, fn, *args, context=None) -> None:
+        self.pending.append((self.pool.submit(fn, *args), context))
+        while len(self.pending) > 2 * WRITERS:
+            self.take()
+
+    def take(self) -> None:
+        fut, context = self.pending.popleft()
+        t0 = time.perf_counter()
+        try:
+            self.on_done(fut, context)
+        finally:
+            self.waited += time.perf_counter() - t0
+
+    def finish(self) -> None:
+        while self.pending:
+            self.take()
+
+    def close(self) -> None:
+        """Stop the threads (after an error: what has not started is dropped)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass

@@ -37,8 +37,6 @@ import logging
 import os
 import time
 import uuid
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -46,7 +44,7 @@ from typing import Callable, Iterable
 from sqlalchemy import bindparam, select
 
 from kzinvest.model import Document as InDocument, Record
-from kzinvest.registry.bulk import (WRITERS, copy_batch, prepare_batch, resolve_stored,
+from kzinvest.registry.bulk import (WriterThreads, copy_batch, prepare_batch, resolve_stored,
                                    store_batch)
 from kzinvest.registry.ingest import IngestSummary, _error, progress_bar
 from kzinvest.registry.models import Document
@@ -273,9 +271,8 @@ class _Writer:
         # batch in a transaction of its own beside the others (Store.write(shared=True)).
         # A batch prepared but not yet written holds back its documents' hashes and URLs
         # (`in_flight`), so a later copy of one is still a duplicate.
-        self.pool = (ThreadPoolExecutor(WRITERS, "kzinvest-store")
-                     if store.dialect == "postgresql" else None)
-        self.pending: deque = deque()
+        self.writers = (WriterThreads("kzinvest-store", self._copied)
+                        if store.dialect == "postgresql" else None)
         self.in_flight: set[str] = set()
 
     def status(self) -> str:
@@ -306,8 +303,9 @@ class _Writer:
             return
         s = self.summary
         t0 = time.perf_counter()
+        out = rows = None
         try:
-            if self.pool is None:
+            if self.writers is None:
                 out = store_batch(self.store, self.buffer)
             else:
                 with self.store.write() as tx:
@@ -320,22 +318,20 @@ class _Writer:
             s.documents_duplicate += out.duplicate
             s.records += out.records
             s.indicators += out.indicators
-            if self.pool is not None:
-                self.in_flight |= rows.keys
-                self.pending.append((self.pool.submit(_copy_batch, self.store, rows), out, rows))
         s.write_s += time.perf_counter() - t0
-        while len(self.pending) > 2 * WRITERS:
-            self._take()
+        if rows is not None:
+            self.in_flight |= rows.keys
+            self.writers.submit(_copy_batch, self.store, rows, context=(out, rows))
+            s.store_wait_s = self.writers.waited
         self.buffer.clear()
         if self.on_batch:
             self.on_batch(s)
 
-    def _take(self) -> None:
-        """Wait for the oldest batch in the writer threads; a batch that failed there is
-        reported document by document, as one failing here is."""
+    def _copied(self, fut, context) -> None:
+        """A batch the writer threads wrote; one that failed there is reported document by
+        document, as one failing here is."""
         s = self.summary
-        fut, out, rows = self.pending.popleft()
-        t0 = time.perf_counter()
+        out, rows = context
         try:
             s.store_threads_s += fut.result()
         except Exception as exc:
@@ -346,16 +342,16 @@ class _Writer:
                 self.fail(doc["source"], f"{type(exc).__name__}: {exc}")
         finally:
             self.in_flight -= rows.keys
-            s.store_wait_s += time.perf_counter() - t0
 
     def drain(self) -> None:
         """Wait for every batch in the writer threads, and stop them."""
+        if self.writers is None:
+            return
         try:
-            while self.pending:
-                self._take()
+            self.writers.finish()
         finally:
-            if self.pool is not None:
-                self.pool.shutdown(wait=True, cancel_futures=True)
+            self.writers.close()
+            self.summary.store_wait_s = self.writers.waited
 
     def finish(self, client=None) -> None:
         """Resolve what this run (and any run killed before it) stored, on the workers

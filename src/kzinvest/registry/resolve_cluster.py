@@ -25,12 +25,11 @@ import itertools
 import pickle
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import ARRAY, BigInteger, any_, bindparam, cast, func, select
 
 from kzinvest.registry import aggregate, audit, decisions
-from kzinvest.registry.bulk import WRITERS, copy_rows
+from kzinvest.registry.bulk import WriterThreads, copy_rows
 from kzinvest.registry.cluster import cluster, components
 from kzinvest.registry.features import document_keys, features, stable_hash
 from kzinvest.registry.mention_rows import (COLUMNS, NAMES, Member, member_fields, pack,
@@ -132,7 +131,7 @@ def rebuild_on_cluster(store, client, who: str | None = None, progress=None,
     # writer threads (_Writes) while this thread reads and dispatches; otherwise here, the
     # keys in the transaction that cleared them.
     writes = _Writes(store, out, parallel=out.projects_before == 0)
-    threaded = writes.pool is not None
+    threaded = writes.threads is not None
     try:
         if threaded:
             with store.write() as s:
@@ -308,43 +307,36 @@ class _Writes:
 
     def __init__(self, store, out: RebuildSummary, parallel: bool) -> None:
         self.store, self.out = store, out
-        self.seconds = self.waited = 0.0
+        self.seconds = 0.0
         parallel = parallel and store.dialect == "postgresql"
-        self.pool = ThreadPoolExecutor(WRITERS, "kzinvest-write") if parallel else None
-        self.pending: deque = deque()
+        self.threads = WriterThreads("kzinvest-write", lambda fut, _: self._count(fut.result())) \
+            if parallel else None
+
+    @property
+    def waited(self) -> float:
+        return self.threads.waited if self.threads is not None else 0.0
 
     def add(self, res: dict) -> None:
-        if self.pool is None:
+        if self.threads is None:
             self._count(_write_result(self.store, res))
-            return
-        self._submit(_write_result, self.store, res, True)
+        else:
+            self.threads.submit(_write_result, self.store, res, True)
 
     def keys(self, pairs: list[tuple[int, int]], conn) -> None:
         """Blocking keys: by a writer thread, or on `conn` (the transaction that cleared
         them) when there are none."""
-        if self.pool is None:
+        if self.threads is None:
             copy_keys(conn, pairs)
         else:
-            self._submit(_write_keys, self.store, pairs)
-
-    def _submit(self, fn, *args) -> None:
-        self.pending.append(self.pool.submit(fn, *args))
-        while len(self.pending) > 2 * WRITERS:
-            self._take()
+            self.threads.submit(_write_keys, self.store, pairs)
 
     def finish(self) -> None:
-        while self.pending:
-            self._take()
+        if self.threads is not None:
+            self.threads.finish()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def _take(self) -> None:
-        t = time.perf_counter()
-        done = self.pending.popleft().result()
-        self.waited += time.perf_counter() - t
-        self._count(done)
+        if self.threads is not None:
+            self.threads.close()
 
     def _count(self, done: tuple[int, int, float]) -> None:
         moved, pairs, seconds = done
