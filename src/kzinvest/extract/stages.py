@@ -8,8 +8,8 @@ from kzinvest.extract.lexicon import alternation, table
 from kzinvest.model import STAGES
 
 # A cue inside a clause about plans ("планируется ввести", "будет запущен") is a promise.
-_FUTURE = re.compile(r"\b(планиру\w*|намерен\w*|будет|будут|должн\w*|предполага\w*|рассчитыва\w*|"
-                     r"готов\w*|может|могут|в случае|после запуска|после ввода|собира\w*|"
+_FUTURE = re.compile(r"\b(планиру\w*|намерен\w*|будет|будут|предполага\w*|рассчитыва\w*|"
+                     r"готов\w*|долж(ен|н\w*)|может|могут|в случае|после запуска|после ввода|собира\w*|"
                      r"намеч\w*|запланир\w*|ожида\w*)\b")
 
 
