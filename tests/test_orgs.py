@@ -4,7 +4,7 @@ Sentences are written for these tests. A role of None means "could be the invest
 """
 import pytest
 
-from kzinvest.extract.orgs import find_orgs
+from kzinvest.extract.orgs import add_ner_orgs, find_orgs
 
 CASES = [
     # (text, name, role, country)
@@ -55,6 +55,9 @@ CASES = [
     # "TOO" in Latin letters, and a name hyphenated by print.
     ("Инициатор проекта — директор TOO «Арман» Сакен Оспанов.", "Арман", None, None),
     ("Хозяин комплекса, ТОО «Дор¬строй», достроит гостиницу.", "Дорстрой", None, None),
+    # A state co-financier named inside its own name, and a commission.
+    ("Средства привлечены через АО \"Социально-предпринимательская корпорация \"Тараз\"\".", "Тараз",
+     "lender", None),
 ]
 
 
@@ -75,6 +78,14 @@ def test_org_roles(text, name, role, country):
         assert found[name].country == country
     m = found[name]
     assert text[m.start:m.end] == m.text
+
+
+def test_a_commission_found_by_ner_is_an_agency():
+    text = "Соглашение подписали премьер и президент Европейской комиссии."
+    start = text.index("Европейской")
+    found: list = []
+    add_ner_orgs(text, found, [(start, len(text) - 1)])
+    assert [(m.name, m.role) for m in found] == [("Европейской комиссии", "agency")]
 
 
 def test_a_development_fund_found_by_ner_is_a_lender():
@@ -116,6 +127,9 @@ def test_kazakh_side_is_the_government_not_a_firm():
     "Вторсырьё пойдёт на предприятия Алматинской области.",
     "Цена\nNone\nАвтор\nNone\nПоделиться",
     "Инициатор проекта — TOO и его партнёры.",
+    # The person who runs or owns a firm, named after the firm's head word.
+    "Запуск запланирован на осень, - рассказывает генеральный директор предприятия Евгений Балашов.",
+    "Главный учредитель компании Бинода Чаудхари посетил район.",
 ])
 def test_not_companies(text):
     assert [m.name for m in find_orgs(text) if not m.described] == []

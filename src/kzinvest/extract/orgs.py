@@ -103,13 +103,16 @@ _DOMAIN = re.compile(r"\.(kz|ru|com|org|net|uz|kg|info|tv)\b", re.I)
 # Context cues for roles (lower-cased text around the mention).
 _ROLE_IN_NAME = [
     ("agency", re.compile(r"(?<![а-яёa-z])(?:министерств|акимат|правительств|управлени[ея]|ведомств|агентств|комитет|"
-                          r"посольств|парламент|сенат|мажилис|служб|"
+                          r"посольств|парламент|сенат|мажилис|служб|комисси|"
                           r"kazakh invest|казах инвест|kazakhinvest|университет|university|"
                           r"школ|совет|палат|ассоциаци|форум|выставк|программ|акорд|ministry|government)")),
     # "Фонд развития промышленности", "Фонд развития предпринимательства «Даму»": state funds
     # that lend to or subsidise a project, not its owners.
     ("lender", re.compile(r"\bбанк|bank|ебрр|\bебр\b|\bеабр\b|\bабр\b|ebrd|\badb\b|aiib|"
-                          r"фонд\w*\s+развития\s+(?:промышленност|предпринимательств)")),
+                          r"фонд\w*\s+развития\s+(?:промышленност|предпринимательств)|"
+                          # "Социально-предпринимательская корпорация «Тараз»": a regional state
+                          # development company that co-finances, not the owner.
+                          r"социально-предпринимательск")),
 ]
 _ROLE_BEFORE = [
     ("media", re.compile(r"((?<![а-яё])иа|сообща\w+|переда[её]т|пишет|по данным|по информации|агентств\w+|издани\w+|"
@@ -131,8 +134,12 @@ _ROLE_BEFORE = [
     ("affiliate", re.compile(r"(создан\w* совместно|вход(ит|ящ\w*) в (группу|состав|холдинг)|принадлежит|"
                              r"через совместное предприятие|совместн\w+ предприяти\w+)\s+([а-яё]+\s+){0,4}[«\"“]?\s*(?:[A-ZА-ЯЁ]{2,4}\s*[«\"“]?\s*){0,2}$")),
 ]
+# "генеральный директор предприятия Евгений Балашов", "учредитель компании Бинода Чаудхари": the
+# person who runs or owns the firm, named after the firm's head word.
 _PERSON_BEFORE = re.compile(r"(директор\w*|президент\w*|руководител\w+|председател\w+|глав[аыуе]|"
-                            r"представител\w+|основател\w+|менеджер\w*|вице-\w+)\s+(компании|группы)\s*$", re.I)
+                            r"представител\w+|основател\w+|учредител\w+|владел(?:ец|ьц\w+)|собственник\w*|"
+                            r"менеджер\w*|вице-\w+)(\s+[а-яё]+){0,2}\s+(компании|группы|предприятия|"
+                            r"холдинга|корпорации|концерна|фирмы)\s*$", re.I)
 _EMPLOYER_BEFORE = re.compile(
     r"(директор\w*|президент\w*|руководител\w+|председател\w+|глав\w+|представител\w+|основател\w+)"
     r"(\s+(совета директоров|правления|по \w+(\s+\w+){0,6}))?(\s+[а-яё]+(ой|ого|ая|ий|ие|их|ых))*"
@@ -226,6 +233,9 @@ def find_orgs(text: str) -> list[OrgMention]:
         if prev.role in ("affiliate", "contractor", "lender", "customer") and cur.role is None and \
                 re.fullmatch(r"[»\"”]*\s*(,|и)\s+([а-яё]+\s+){0,3}[«\"“]?\s*", text[prev.end:cur.start]):
             cur.role = prev.role
+        elif prev.role in ("lender", "agency") and cur.role is None and \
+                re.fullmatch(r"\s*[«\"“„]\s*", text[prev.end:cur.start]):
+            cur.role = prev.role   # «Социально-предпринимательская корпорация «Тараз»»: one name in two
         elif prev.described and prev.role and cur.role is None and not text[prev.end:cur.start].strip():
             cur.role = prev.role   # "японской корпорации Sumitomo": the description and the name are one
     _mark_owning_groups(text, found)
