@@ -130,6 +130,8 @@ def test_kazakh_side_is_the_government_not_a_firm():
     # The person who runs or owns a firm, named after the firm's head word.
     "Запуск запланирован на осень, - рассказывает генеральный директор предприятия Евгений Балашов.",
     "Главный учредитель компании Бинода Чаудхари посетил район.",
+    "Как считает технолог предприятия Насипкали Джилкайдаров, запуск завода важен.",
+    "Проекты ранее были анонсированы главой холдинга Шотой Абхазавой.",
 ])
 def test_not_companies(text):
     assert [m.name for m in find_orgs(text) if not m.described] == []
