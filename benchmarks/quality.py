@@ -8,6 +8,8 @@ Rows:
   real, training set      the shipped models (trained on everything) on the pages they learnt from;
                           the gap to the row above is how much the models flatter themselves
   real, rules only        the rules' own answers, no learned decision
+  real, held-out batches  pages of tests/real/heldout.txt, annotated after the rules were frozen and
+                          never trained on, scored by the shipped models: news nobody tuned on
   dev / own               models trained on real + the other corpus, scored on this one
 Needs the real-page texts (tests/real/README.md); says so and stops when they are absent.
 """
@@ -55,6 +57,9 @@ def main() -> int:
     everything = train.fit(real + dev + own)
     print(row("real, training set", len(real), train.score(train.predict(real, everything))))
     print(row("real, rules only", len(real), train.score(train.predict(real, {}))))
+    heldout = train.load_heldout(a.texts)
+    if heldout:
+        print(row("real, held-out batches", len(heldout), train.score(train.predict(heldout, everything))))
     if dev:
         print(row("dev (seed), unseen", len(dev), train.score(train.predict(dev, train.fit(real + own)))))
     if own:

@@ -2,7 +2,7 @@
 
 Three kinds, measured apart because they say different things:
   * real — real news pages (`tests/real/batches/*/` and the multi-article `tests/real/stories/`):
-    index.tsv + gold.jsonl in the repository,
+    index.tsv + gold.jsonl in the repository (the batches of tests/real/heldout.txt apart),
     the third-party texts in a git-ignored folder (`tests/real/texts/`, or KZINVEST_REAL_TEXTS);
   * dev — the seed articles of ../shared/dev (third-party, never in the repository);
   * own — articles we wrote ourselves (tests/data, tests/heldout, tests/blind, tests/blind3).
@@ -57,22 +57,39 @@ def _sha12(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
-def load_real(texts: Path | None = None, check: bool = True) -> tuple[list[Article], list[str]]:
+def heldout_batches() -> set[str]:
+    """Batch names listed in tests/real/heldout.txt: never trained or tuned on."""
+    path = REAL / "heldout.txt"
+    if not path.exists():
+        return set()
+    return {line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def load_real(texts: Path | None = None, check: bool = True,
+              heldout: bool = False) -> tuple[list[Article], list[str]]:
     """The real-news corpus: articles whose text is present (and, with `check`, identical to
-    the annotated one), and one line per page that is missing or differs."""
+    the annotated one), and one line per page that is missing or differs. With `heldout`, the
+    held-out batches only (tests/real/heldout.txt); without, everything else."""
     texts = texts or real_texts_dir()
-    articles, problems, seen = [], [], set()
+    articles, problems, seen, texts_seen = [], [], set(), set()
+    held = heldout_batches()
     batches = sorted(p for p in (REAL / "batches").glob("*") if (p / "index.tsv").exists())
     for batch in batches + [REAL / "stories"]:
+        if (batch.name in held) != heldout:
+            continue
         if not (batch / "index.tsv").exists() or not (batch / "gold.jsonl").exists():
             continue                 # a batch still being annotated
         gold = _read_gold(batch / "gold.jsonl")
         with open(batch / "index.tsv", encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t"):
                 name = row["file"]
-                if name in seen:
+                # A page annotated twice (found again by another batch's search) is one page:
+                # two copies would put the same text on both sides of a cross-validation split.
+                if name in seen or row["sha256_12"] in texts_seen:
                     continue
                 seen.add(name)
+                texts_seen.add(row["sha256_12"])
                 path = texts / name
                 if not path.exists():
                     problems.append(f"{name}: missing")

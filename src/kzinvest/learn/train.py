@@ -231,6 +231,12 @@ def load_corpora(texts: Path | None = None):
     return prepare(real), prepare(load_dev()), prepare(load_own()), problems
 
 
+def load_heldout(texts: Path | None = None) -> list[Prepared]:
+    """The held-out real batches (tests/real/heldout.txt), prepared: scored, never fitted on."""
+    from kzinvest.learn.corpus import load_real
+    return prepare(load_real(texts, heldout=True)[0])
+
+
 def train_and_write(folder: Path, k: int = 5, texts: Path | None = None, log=print) -> dict:
     """The one reproducible training command: cross-validated figures first, then the models
     fitted on everything, written with the corpus version and those figures."""
@@ -247,6 +253,10 @@ def train_and_write(folder: Path, k: int = 5, texts: Path | None = None, log=pri
     meta = {"corpus_version": corpus_version(real + dev + own), "real_articles": len(real),
             "dev_articles": len(dev), "own_articles": len(own), "folds": k,
             "real_cross_validated": cv, "real_training_set": fitted}
+    heldout = load_heldout(texts)
+    if heldout:
+        meta["real_heldout_articles"] = len(heldout)
+        meta["real_heldout"] = score(predict(heldout, models))
     write_models(models, folder, meta)
     log(json.dumps(meta, ensure_ascii=False, indent=1))
     return meta
