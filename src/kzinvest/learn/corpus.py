@@ -76,20 +76,22 @@ def load_real(texts: Path | None = None, check: bool = True,
     held = heldout_batches()
     batches = sorted(p for p in (REAL / "batches").glob("*") if (p / "index.tsv").exists())
     for batch in batches + [REAL / "stories"]:
-        if (batch.name in held) != heldout:
-            continue
         if not (batch / "index.tsv").exists() or not (batch / "gold.jsonl").exists():
             continue                 # a batch still being annotated
-        gold = _read_gold(batch / "gold.jsonl")
+        wanted = (batch.name in held) == heldout
+        gold = _read_gold(batch / "gold.jsonl") if wanted else {}
         with open(batch / "index.tsv", encoding="utf-8") as f:
             for row in csv.DictReader(f, delimiter="\t"):
                 name = row["file"]
                 # A page annotated twice (found again by another batch's search) is one page:
-                # two copies would put the same text on both sides of a cross-validation split.
+                # two copies would put the same text on both sides of a cross-validation split,
+                # or a page trained on among the held-out ones. Every batch is read for this.
                 if name in seen or row["sha256_12"] in texts_seen:
                     continue
                 seen.add(name)
                 texts_seen.add(row["sha256_12"])
+                if not wanted:
+                    continue
                 path = texts / name
                 if not path.exists():
                     problems.append(f"{name}: missing")
