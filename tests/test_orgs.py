@@ -106,7 +106,21 @@ DESCRIBED = [
     ("Узбекский производитель наладил выпуск техники.", "UZ", None),
     ("Генеральным подрядчиком выступает китайская компания.", "CN", "contractor"),
     ("Заказчик – ТОО «Газ», генеральным подрядчиком – китайская инжиниринговая компания.", "CN", "contractor"),
+    # A country that opens its clause and invests, or takes part: an investor left unnamed.
+    ("Узбекистан построит в Туркестанской области текстильную фабрику.", "UZ", None),
+    ("Рост товарооборота заметен. Китай инвестирует в завод 300 млн долларов.", "CN", None),
+    ("В Костанае построят завод с участием России.", "RU", None),
 ]
+
+
+@pytest.mark.parametrize("text", [
+    "Экспорт в Китай вырос на 10 %.",                       # a destination, not an investor
+    "Казахстан построит три новые ТЭЦ.",                   # the state at home is not an investor
+    "Россия и Казахстан обсудили сотрудничество.",          # no investing verb
+    "Поставки из Китая планирует увеличить компания.",      # not at the clause start
+])
+def test_countries_that_are_not_investors(text):
+    assert [m for m in find_orgs(text) if m.described] == []
 
 
 @pytest.mark.parametrize("text,country,role", DESCRIBED)

@@ -404,6 +404,16 @@ _DOMESTIC = re.compile(r"\b(отечественн|местн)\w+(?=\s+(пред
                        re.I)
 
 
+# "Узбекистан построит в Туркестанской области ...": a country that opens its clause and
+# invests or builds speaks for an investor the page does not name.
+_COUNTRY_INVESTS = re.compile(
+    r"\s+(?:[а-яё]+\s+){0,2}?(построит|инвестирует|вложит|откроет|запустит|профинансирует|"
+    r"(?:намерен[аы]?|планирует|готов[аы]?)\s+(?:вложить|инвестировать|построить|открыть))\b")
+_CLAUSE_OPENS = re.compile(r"(?:^|[.!?:\n]\s*)$")
+# "завод с участием России", "при участии турецкого капитала": a co-investor by country.
+_WITH_COUNTRY = re.compile(r"\b(?:с|при)\s+участи(?:ем|и)\s+$", re.I)
+
+
 def _described(text: str) -> list[OrgMention]:
     """"турецкая компания", "инвесторы из Турции": an investor known only by its country."""
     out = []
@@ -419,6 +429,11 @@ def _described(text: str) -> list[OrgMention]:
             end = c.end + m.end()
             out.append(_described_mention(text, c.start, end, c.country))
             continue
+        if c.country != "KZ" and not _ADJECTIVE_END.search(c.text):
+            opens = _CLAUSE_OPENS.search(text[max(0, c.start - 3):c.start])
+            if (opens and _COUNTRY_INVESTS.match(text, c.end)) or _WITH_COUNTRY.search(text[max(0, c.start - 20):c.start]):
+                out.append(_described_mention(text, c.start, c.end, c.country))
+                continue
         window_start = max(0, c.start - 45)
         head = _FROM_COUNTRY_HEAD.search(text[window_start:c.start])
         if head and re.search(r"\bиз\s+$", text[window_start:c.start]):
